@@ -1,0 +1,3 @@
+from seedbench_r1.cli import main
+
+raise SystemExit(main())

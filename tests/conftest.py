@@ -1,0 +1,51 @@
+"""Session-wide fixtures: the miniature SEED-Bench-R1 and the tiny random checkpoints, built once per run.
+
+Tests must not change these folders; a test that needs a broken dataset copies the fixture first
+(``broken_root``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+# Everything is offline: no hub lookups from transformers / datasets / lmms-eval.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(scope="session")
+def fixture_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A miniature SEED-Bench-R1 in the real layout (read-only by convention)."""
+    from seedbench_r1.fixture import make_fixture
+
+    root = tmp_path_factory.mktemp("seedbench_r1_fixture")
+    make_fixture(root)
+    return root
+
+
+@pytest.fixture
+def broken_root(fixture_root: Path, tmp_path: Path) -> Path:
+    """A private copy of the fixture that a test may damage."""
+    dest = tmp_path / "root"
+    shutil.copytree(fixture_root, dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen2_vl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from seedbench_r1.tiny_model import build_tiny_qwen2_vl
+
+    return Path(build_tiny_qwen2_vl(tmp_path_factory.mktemp("tiny_qwen2_vl")))
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen2_5_vl(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from seedbench_r1.tiny_model import build_tiny_qwen2_5_vl
+
+    return Path(build_tiny_qwen2_5_vl(tmp_path_factory.mktemp("tiny_qwen2_5_vl")))
