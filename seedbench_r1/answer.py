@@ -1,0 +1,398 @@
+"""The one multiple-choice answer parser of the project, and the reward's ``format`` rule.
+
+Both faces import this module: the lmms-eval tasks score with it and the verl reward function
+(``reward_fns.seedbench_r1``) is thin glue over :func:`score_response`, so the evaluation metric and the
+training reward cannot drift apart. Everything here is pure (no I/O, no global state beyond compiled
+constants), thread-safe, never raises on a model response (any ``str``; a non-``str`` is "no answer"), and
+runs in linear time: only ``str.find`` scans and anchored regexes without nested quantifiers.
+
+Public API
+----------
+``parse_answer(response, options=None, *, mode="strict") -> str | None``
+    The chosen letter ("A".."D") or ``None`` for "no answer".
+``is_well_formatted(response) -> bool``
+    The reward's ``format`` rule.
+``score_response(response, gold, options=None, *, mode="strict", format_weight=0.0) -> ScoreResult``
+    ``{"score", "acc", "format", "no_answer", "pred"}``, the same keys for every response.
+``normalize_gold(gold, n_options=4) -> str``
+    The gold letter; raises ``ValueError`` on a malformed gold (a data error, not a model error).
+``MODES``
+    ``("strict", "eval", "paper")``.
+
+Modes
+-----
+``strict`` (training, the default)
+    Only ``<answer>...</answer>`` blocks outside ``<think>`` count. Every such block must name the same
+    single choice; otherwise, or without any block, the response has no answer.
+``eval``
+    ``strict`` plus one conservative fallback used only when there is no complete answer block at all:
+    the LAST non-empty line outside ``<think>`` is read when it is a bare choice (``B``, ``(B)``, ``B.``)
+    or starts with an answer phrase (``Answer: B``, ``The answer is (B)``, ``Final answer: B. open
+    drawer``). A letter is never fished out of free text.
+``paper``
+    The official SEED-Bench-R1 rule, exactly: the first ``<answer>(.*?)</answer>`` match anywhere (also
+    inside ``<think>``), stripped, and its FIRST CHARACTER is the prediction (so ``(B)`` is no answer,
+    ``b`` is no answer, ``A or B`` is ``A``). The official math-verify pre-check is left out.
+
+Block rules (``strict`` and ``eval``)
+-------------------------------------
+A block's content, stripped of whitespace, markdown/quote wrappers (``* " ' ```) and a trailing ``.``/``!``:
+
+1. a single letter of the valid range, either case: ``B``, ``b``;
+2. the exact text of exactly one option (case, spacing and a trailing period aside), when options are known;
+3. an optional answer phrase (``The answer is``, ``Answer:``, ``Option``, ``The correct choice is``,
+   ``Final answer:`` ...), then the letter as ``B``, ``(B)``, ``[B]``, ``B)``, ``B.`` or ``B:``, then
+   optionally a tail. After a punctuation separator the tail is free text (``B. put the knife down``: the
+   letter decides, even if the text is another option's). After a bare space the tail must be the exact text
+   of an option (``B put the knife down``), so ``A knife ...`` is not read as A. A lower-case letter
+   with a space-separated tail is never read (English article "a").
+4. Hedges are no answer: a tail opening with ``or``/``and``/``vs``/``nor`` or ``, / & | + ;``, or holding
+   another stand-alone capital A-D (``A or B``, ``A, C``, ``A (or B)``, ``A not B``); letters glued
+   together (``ABCD``, ``A/B``); a letter outside the valid range (``E``); an empty block; a block longer
+   than ``MAX_ANSWER_CHARS``.
+
+``<think>`` handling: text from ``<think>`` to the next ``</think>`` is reasoning; an unclosed
+``<think>`` runs to the end; a ``</think>`` that comes before any ``<think>`` (a chat template that
+prefilled the opening tag) makes everything before it reasoning. Already-stripped text (lmms-eval's
+``--reasoning_tags``) therefore parses the same way.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any, TypedDict
+
+from seedbench_r1.protocol import LETTERS
+
+__all__ = [
+    "CHOICE_LETTERS",
+    "MAX_ANSWER_CHARS",
+    "MODES",
+    "ScoreResult",
+    "is_well_formatted",
+    "normalize_gold",
+    "parse_answer",
+    "score_response",
+]
+
+# SEED-Bench-R1 always has four options; a shorter ``options`` sequence narrows the valid range.
+CHOICE_LETTERS = "".join(LETTERS)
+MODES = ("strict", "eval", "paper")
+# Nobody names one of four choices in more than this; it also bounds the per-block work.
+MAX_ANSWER_CHARS = 512
+
+_THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
+_ANS_OPEN, _ANS_CLOSE = "<answer>", "</answer>"
+_WRAPPERS = " \t\r\n*\"'`"
+_HEDGE_WORDS = frozenset({"or", "and", "vs", "vs.", "versus", "nor", "and/or", "either"})
+_HEDGE_CHARS = frozenset(",/&|+;")
+
+# Anchored, no nested quantifiers: each optional group is tried once, so matching is linear.
+_ANSWER_PHRASE = re.compile(
+    r"(?:(?:the|my)\s+)?(?:(?:final|correct|best|right)\s+)?(?:answer|option|choice)\b(?:\s+is\b)?\s*:?\s*"
+    r"(?:(?:option|choice)\b\s*:?\s*)?",
+    re.IGNORECASE,
+)
+# An answer phrase that the eval fallback accepts as the start of a final line ("Option B" alone is not).
+_FALLBACK_PHRASE = re.compile(
+    r"(?:(?:the|my)\s+)?(?:(?:final|correct|best|right)\s+)?answer\b(?:\s+is\b)?\s*:?\s*"
+    r"(?:(?:option|choice)\b\s*:?\s*)?",
+    re.IGNORECASE,
+)
+# A stand-alone capital choice letter inside a tail ("... or B", "(C)").
+_LONE_CAPITAL = re.compile(r"(?<![A-Za-z0-9])[A-D](?![A-Za-z0-9])")
+
+
+class ScoreResult(TypedDict):
+    """One scored response; the same keys for every response (verl and lmms-eval require that)."""
+
+    score: float  # acc + format_weight * format
+    acc: int  # 1 when pred == gold
+    format: int  # 1 when is_well_formatted(response)
+    no_answer: int  # 1 when the parser found no single choice
+    pred: str  # the letter, or "" for no answer
+
+
+@lru_cache(maxsize=8)
+def _letter_map(n: int) -> dict[str, str]:
+    """Maps both cases of the first ``n`` choice letters to the upper-case letter."""
+    letters = CHOICE_LETTERS[:n]
+    return {**{c: c for c in letters}, **{c.lower(): c for c in letters}}
+
+
+def _norm_text(text: str) -> str:
+    return " ".join(text.casefold().split()).strip(_WRAPPERS).rstrip(".!").strip()
+
+
+@lru_cache(maxsize=4096)
+def _option_map(options: tuple[str, ...]) -> dict[str, str | None]:
+    """Normalised option text -> letter; a text shared by two options maps to None (ambiguous)."""
+    out: dict[str, str | None] = {}
+    for letter, text in zip(CHOICE_LETTERS, options, strict=False):
+        key = _norm_text(text)
+        if key:
+            out[key] = None if key in out else letter
+    return out
+
+
+def _coerce_options(options: Any) -> tuple[str, ...] | None:
+    """None, or 1-4 option strings in letter order (a numpy array from parquet works too)."""
+    if options is None:
+        return None
+    opts = tuple(options) if not isinstance(options, (str, bytes)) and hasattr(options, "__iter__") else ()
+    if not opts or len(opts) > len(CHOICE_LETTERS) or not all(isinstance(o, str) for o in opts):
+        raise ValueError(
+            f"options must be 1 to {len(CHOICE_LETTERS)} strings in letter order, got {options!r}"
+        )
+    return opts
+
+
+def _outside_think(text: str) -> str:
+    """The text with every reasoning region removed (see the module docstring)."""
+    first_close = text.find(_THINK_CLOSE)
+    first_open = text.find(_THINK_OPEN)
+    if first_close == -1 and first_open == -1:
+        return text
+    pos = 0
+    if first_close != -1 and (first_open == -1 or first_close < first_open):
+        pos = first_close + len(_THINK_CLOSE)
+    parts: list[str] = []
+    while True:
+        start = text.find(_THINK_OPEN, pos)
+        if start == -1:
+            parts.append(text[pos:])
+            break
+        parts.append(text[pos:start])
+        end = text.find(_THINK_CLOSE, start + len(_THINK_OPEN))
+        if end == -1:  # unclosed reasoning swallows the rest
+            break
+        pos = end + len(_THINK_CLOSE)
+    return "\n".join(parts)
+
+
+def _letter_form(s: str, valid: dict[str, str], omap: dict[str, str | None] | None) -> str | None:
+    """Reads ``B``, ``(B)``, ``B)``, ``B.``, ``B:``, ``B. text``; returns None for anything else."""
+    n = len(s)
+    opener = s[0] if n and s[0] in "([" else ""
+    i = 1 if opener else 0
+    if i >= n:
+        return None
+    ch = s[i]
+    letter = valid.get(ch)
+    if letter is None:
+        return None
+    i += 1
+    punct = False
+    if opener:
+        closer = ")" if opener == "(" else "]"
+        if i >= n or s[i] != closer:
+            return None
+        i += 1
+        punct = True
+    elif i < n and s[i] == ")":
+        i += 1
+        punct = True
+    if i == n:
+        return letter
+    c = s[i]
+    if c in ".:":
+        punct = True
+        i += 1
+    elif not c.isspace():
+        return None  # "ABCD", "Bread", "A/B", "A,C", "(A)(B)"
+    tail = s[i:].strip()
+    if not tail:
+        return letter
+    if omap and omap.get(_norm_text(tail)) is not None:
+        return letter  # the tail is one option's exact text: the letter decides
+    if not punct:
+        return None  # bare space + free text: "A knife ...", "b put ..."
+    first = tail.split(None, 1)[0].lower()
+    if tail[0] in _HEDGE_CHARS or first in _HEDGE_WORDS or _LONE_CAPITAL.search(tail):
+        return None
+    return letter
+
+
+def _parse_content(content: str, valid: dict[str, str], options: tuple[str, ...] | None) -> str | None:
+    """One answer block's content -> letter or None."""
+    s = content.strip()
+    if len(s) == 1:  # the fast path: "B"
+        return valid.get(s)
+    if not s or len(s) > MAX_ANSWER_CHARS:
+        return None
+    s = s.strip(_WRAPPERS).rstrip(".!").strip(_WRAPPERS)
+    if not s:
+        return None
+    if len(s) == 1:
+        return valid.get(s)
+    omap = _option_map(options) if options else None
+    if omap:
+        hit = omap.get(_norm_text(s))
+        if hit is not None:
+            return hit
+    m = _ANSWER_PHRASE.match(s)
+    if m and m.end():
+        s = s[m.end() :].strip(_WRAPPERS)
+        if not s:
+            return None
+        if omap:
+            hit = omap.get(_norm_text(s))
+            if hit is not None:
+                return hit
+    return _letter_form(s, valid, omap)
+
+
+def _answer_blocks_letter(
+    text: str, valid: dict[str, str], options: tuple[str, ...] | None
+) -> tuple[bool, str | None]:
+    """(found any complete block, the letter all blocks agree on or None)."""
+    pos = 0
+    found = False
+    letter: str | None = None
+    seen: set[str] = set()
+    while True:
+        i = text.find(_ANS_OPEN, pos)
+        if i == -1:
+            break
+        j = text.find(_ANS_CLOSE, i + len(_ANS_OPEN))
+        if j == -1:  # no later block can close either
+            break
+        content = text[i + len(_ANS_OPEN) : j]
+        pos = j + len(_ANS_CLOSE)
+        if content in seen:  # 100k copies of one block cost one parse
+            continue
+        seen.add(content)
+        got = _parse_content(content, valid, options)
+        if got is None or (found and got != letter):
+            return True, None  # an empty, invalid or disagreeing block voids the answer
+        found, letter = True, got
+    return found, letter
+
+
+def _fallback_letter(text: str, valid: dict[str, str], options: tuple[str, ...] | None) -> str | None:
+    """eval mode only: the last non-empty line, if it is a bare choice or an 'Answer: X' line."""
+    body = text.rstrip()
+    if not body:
+        return None
+    line = body[body.rfind("\n") + 1 :].strip().strip(_WRAPPERS)
+    if not line or len(line) > MAX_ANSWER_CHARS or "<" in line:
+        return None
+    m = _FALLBACK_PHRASE.match(line)
+    if m and m.end():
+        return _parse_content(line[m.end() :], valid, options)
+    # Without an answer phrase only a bare choice counts: "B", "(B)", "[B]", "B)", "B:" and nothing more.
+    bare = line.rstrip(".!").strip(_WRAPPERS)
+    if not 1 <= len(bare) <= 3:
+        return None
+    core = bare[1:-1] if bare[0] in "([" else bare.rstrip(":)")
+    letter = valid.get(core) if len(core) == 1 else None
+    if letter is None or bare not in (core, f"({core})", f"[{core}]", f"{core})", f"{core}:"):
+        return None
+    return letter
+
+
+def _paper_letter(text: str, valid: dict[str, str]) -> str | None:
+    """The official rule: first character of the first <answer> block; case-sensitive like the original."""
+    i = text.find(_ANS_OPEN)
+    if i == -1:
+        return None
+    j = text.find(_ANS_CLOSE, i + len(_ANS_OPEN))
+    if j == -1:
+        return None
+    content = text[i + len(_ANS_OPEN) : j].strip()
+    if not content:
+        return None
+    ch = content[0]
+    return ch if ch in valid and ch.isupper() else None
+
+
+def parse_answer(response: Any, options: Sequence[str] | None = None, *, mode: str = "strict") -> str | None:
+    """The letter a response chooses, or None for no answer. Never raises on ``response``.
+
+    ``options`` are the option texts in letter order (enables exact-text answers; ignored by ``paper``);
+    malformed ``options`` are a programming error and raise ``ValueError``.
+    ``mode`` is one of ``MODES``; an unknown mode is a programming error and raises ``ValueError``.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown answer-parser mode {mode!r}; expected one of {MODES}")
+    if not isinstance(response, str):
+        return None
+    opts = _coerce_options(options)
+    valid = _letter_map(len(opts) if opts else len(CHOICE_LETTERS))
+    if mode == "paper":
+        return _paper_letter(response, valid)
+    text = _outside_think(response)
+    found, letter = _answer_blocks_letter(text, valid, opts)
+    if found:
+        return letter
+    if mode == "eval":
+        return _fallback_letter(text, valid, opts)
+    return None
+
+
+def is_well_formatted(response: Any) -> bool:
+    """The ``format`` rule: the whole response, surrounding whitespace aside, is exactly one
+    ``<think>...</think>`` followed (whitespace aside) by exactly one ``<answer>...</answer>``.
+
+    Stricter than the official start-anchored regex, which also passed trailing text.
+    """
+    if not isinstance(response, str):
+        return False
+    s = response.strip()
+    if not (s.startswith(_THINK_OPEN) and s.endswith(_ANS_CLOSE)):
+        return False
+    for tag in (_THINK_OPEN, _THINK_CLOSE, _ANS_OPEN, _ANS_CLOSE):
+        if s.count(tag) != 1:
+            return False
+    think_end = s.find(_THINK_CLOSE)
+    ans_start = s.find(_ANS_OPEN)
+    return think_end < ans_start and not s[think_end + len(_THINK_CLOSE) : ans_start].strip()
+
+
+def normalize_gold(gold: Any, n_options: int = len(CHOICE_LETTERS)) -> str:
+    """The gold letter from ``"B"``, ``"b"``, ``"B."`` or the official ``"<answer>B.</answer>"``.
+
+    A malformed gold is a data error, so this raises ``ValueError`` naming the value.
+    """
+    if isinstance(gold, str):
+        s = gold.strip()
+        if s.startswith(_ANS_OPEN) and s.endswith(_ANS_CLOSE):
+            s = s[len(_ANS_OPEN) : -len(_ANS_CLOSE)].strip()
+        if s.endswith("."):
+            s = s[:-1].rstrip()
+        letter = _letter_map(n_options).get(s)
+        if letter is not None:
+            return letter
+    raise ValueError(
+        f"ground truth {gold!r} is not a choice letter in {CHOICE_LETTERS[:n_options]!r} "
+        "(expected e.g. 'B', 'B.' or '<answer>B.</answer>')"
+    )
+
+
+def score_response(
+    response: Any,
+    gold: Any,
+    options: Sequence[str] | None = None,
+    *,
+    mode: str = "strict",
+    format_weight: float = 0.0,
+) -> ScoreResult:
+    """Scores one response: ``score = acc + format_weight * format``. Shared by the reward and the metric."""
+    weight = float(format_weight)
+    if not math.isfinite(weight):
+        raise ValueError(f"format_weight must be a finite number, got {format_weight!r}")
+    opts = _coerce_options(options)
+    gold_letter = normalize_gold(gold, len(opts) if opts else len(CHOICE_LETTERS))
+    pred = parse_answer(response, opts, mode=mode)
+    acc = int(pred is not None and pred == gold_letter)
+    fmt = int(is_well_formatted(response))
+    return {
+        "score": acc + weight * fmt,
+        "acc": acc,
+        "format": fmt,
+        "no_answer": int(pred is None),
+        "pred": pred or "",
+    }
