@@ -263,13 +263,32 @@ def _frame(spec: ClipSpec, clip_no: int, index: int) -> np.ndarray:
     img[..., 2] = (40 * clip_no + 20) % 256
     # Top band: colour is a function of the frame index with large steps between neighbours.
     band = h // 8
-    img[:band] = ((index * 53) % 256, (index * 97 + 60) % 256, (index * 29 + 128) % 256)
+    img[:band] = band_colour(index)
     # A white block that moves with the index (position wraps inside the frame below the band).
     size = h // 6
     x = (index * 11) % (w - size)
     y = band + (index * 5) % (h - band - size)
     img[y : y + size, x : x + size] = 255
     return img
+
+
+def band_colour(index: int) -> tuple[int, int, int]:
+    """The RGB colour of frame ``index``'s top band. Distinct for indices 0..511: any two differ by at least
+    21 in some channel, far above H.264 (crf 16) and resize noise."""
+    return ((index * 53) % 256, (index * 97 + 60 + 128 * (index // 256)) % 256, (index * 29 + 128) % 256)
+
+
+def frame_index(frame: np.ndarray, total_frames: int) -> int:
+    """Which frame of a fixture clip ``frame`` (H, W, 3 uint8, any resolution, e.g. resized to 252 x 252) is.
+
+    Reads the top band's colour and returns the nearest index in ``range(total_frames)``; tests use it to
+    check that a decoder or frame cache delivered exactly the protocol's frame indices.
+    """
+    h = frame.shape[0]
+    # Sample the band's interior: its lower edge blurs under chroma subsampling and resizing.
+    colour = frame[h // 64 : max(h // 10, h // 64 + 1), 2:-2].reshape(-1, 3).astype(np.float64).mean(axis=0)
+    table = np.array([band_colour(i) for i in range(total_frames)], dtype=np.float64)
+    return int(np.abs(table - colour).max(axis=1).argmin())
 
 
 def _atomic_target(path: Path) -> Path:
