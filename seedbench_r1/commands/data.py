@@ -1,0 +1,184 @@
+"""``seedbench-r1 download``, ``verify`` and ``extract-frames``: getting the data right before any run."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "download",
+        help="fetch chosen parts of TencentARC/SEED-Bench-R1, unpack media archives once, then verify",
+        description="Fetch only the chosen parts of the Hugging Face dataset with huggingface_hub "
+        "(resumable; HF_TOKEN and HF_ENDPOINT are honoured), unpack media archives in place once "
+        "(a rerun skips them), then run verify on the downloaded splits.",
+    )
+    p.add_argument("--root", default=None, help="dataset root (default: $SEEDBENCH_R1_ROOT or the cache)")
+    p.add_argument(
+        "--parts",
+        default="validation",
+        help="comma-separated: validation, training_6k, training_cot, training_full, or all",
+    )
+    p.add_argument("--repo", default=None, help="dataset repo id (default TencentARC/SEED-Bench-R1)")
+    p.add_argument("--revision", default=None, help="repo revision (branch, tag or commit)")
+    p.add_argument("--no-verify", action="store_true", help="skip the final verify")
+    p.set_defaults(func=_download)
+
+    p = subparsers.add_parser(
+        "verify",
+        help="check annotation rows, split sizes, L3 domain counts and media presence (--decode: decoding)",
+        description="Verify a dataset root. Prints a table per split and exits 1 on any problem. Split "
+        "sizes and L3 domain counts of the full release are asserted unless --no-expect-sizes.",
+    )
+    p.add_argument("--root", default=None, help="dataset root (default: $SEEDBENCH_R1_ROOT or the cache)")
+    p.add_argument(
+        "--splits", nargs="+", default=None, help="splits or annotation file names (default: all found)"
+    )
+    p.add_argument("--decode", action="store_true", help="also decode every clip (>= 2 frames) and image")
+    p.add_argument(
+        "--no-expect-sizes",
+        dest="expect_sizes",
+        action="store_false",
+        help="report size / domain-count differences from the full release as notes, not failures "
+        "(for the miniature fixture or a partial copy)",
+    )
+    p.add_argument(
+        "--expect-size",
+        action="append",
+        default=[],
+        metavar="SPLIT=ROWS",
+        help="assert this row count for a split instead of the release's (repeatable)",
+    )
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for --decode")
+    p.set_defaults(func=_verify)
+
+    p = subparsers.add_parser(
+        "extract-frames",
+        help="decode each clip once and cache its frames and observation images as 252x252 PNG",
+        description="Write the protocol's frames of every clip and the observation images, lossless, under "
+        "<root>/frames (or --out). Resumable and atomic per entry; a cache made under another rule or "
+        "protocol version is rebuilt. Local process pool by default, Ray tasks with --ray.",
+    )
+    p.add_argument("--root", default=None, help="dataset root (default: $SEEDBENCH_R1_ROOT or the cache)")
+    p.add_argument(
+        "--splits",
+        nargs="+",
+        default=["validation_L1", "validation_L2", "validation_L3"],
+        help="splits or annotation file names (default: the three validation levels)",
+    )
+    p.add_argument("--out", default=None, help="cache folder (default <root>/frames)")
+    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local worker processes")
+    p.add_argument(
+        "--ray",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="ADDRESS",
+        help="run as Ray tasks; ADDRESS of a cluster ('auto' for the running one), none for a local Ray",
+    )
+    p.add_argument("--force", action="store_true", help="rebuild entries even when a valid cache exists")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_extract)
+
+
+def _download(args: argparse.Namespace) -> int:
+    from seedbench_r1.download import REPO_ID, DownloadError, download, parse_parts, splits_of_parts
+    from seedbench_r1.root import resolve_root
+
+    root = resolve_root(args.root)
+    try:
+        parts = parse_parts(args.parts)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        result = download(root, parts, repo_id=args.repo or REPO_ID, revision=args.revision)
+    except DownloadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"dataset root: {root}")
+    if args.no_verify:
+        return 0
+    return _print_verify(root, splits_of_parts(parts, result.plan), decode=False, expect_sizes=True)
+
+
+def _print_verify(
+    root,  # noqa: ANN001
+    splits,  # noqa: ANN001
+    *,
+    decode: bool,
+    expect_sizes: bool,
+    overrides: dict[str, int] | None = None,
+    workers: int = 1,
+) -> int:
+    from seedbench_r1.verify import verify_root
+
+    report = verify_root(
+        root, splits, decode=decode, expect_sizes=expect_sizes, overrides=overrides, workers=workers
+    )
+    print(f"verify {report.root}{' (with decoding)' if decode else ''}")
+    if report.splits:
+        print(report.table())
+    details = report.details()
+    if details:
+        print(details)
+    print("OK" if report.ok else "FAILED")
+    return 0 if report.ok else 1
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from seedbench_r1.root import resolve_root
+    from seedbench_r1.verify import parse_overrides
+
+    try:
+        overrides = parse_overrides(args.expect_size)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return _print_verify(
+        resolve_root(args.root),
+        args.splits,
+        decode=args.decode,
+        expect_sizes=args.expect_sizes,
+        overrides=overrides,
+        workers=max(1, args.workers),
+    )
+
+
+def _extract(args: argparse.Namespace) -> int:
+    from seedbench_r1.frame_cache import default_cache_dir, extract_frames
+    from seedbench_r1.root import resolve_root
+
+    root = resolve_root(args.root)
+    out = args.out or default_cache_dir(root)
+    try:
+        summary = extract_frames(
+            root,
+            args.splits,
+            out,
+            workers=max(1, args.workers),
+            use_ray=args.ray is not None,
+            ray_address=args.ray or None,
+            force=args.force,
+            progress=not args.no_progress,
+        )
+    except FileNotFoundError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"extract-frames: {summary.samples} samples, {summary.built} entries written, {summary.cached} already "
+        f"cached, {len(summary.failures)} failed, in {summary.seconds:.1f}s -> {out}"
+    )
+    if summary.swept:
+        print(f"removed {summary.swept} temp folder(s) left by an interrupted run")
+    if summary.bad_rows:
+        print(f"{len(summary.bad_rows)} bad annotation rows skipped (run `seedbench-r1 verify`):")
+        for line in summary.bad_rows[:5]:
+            print(f"  {line}")
+    if summary.failures:
+        print("failures:")
+        for rel, reason in summary.failures:
+            print(f"  {rel}: {reason}")
+    return 0 if summary.ok and not summary.bad_rows else 1
