@@ -1,0 +1,94 @@
+"""``seedbench-r1 prepare-verl`` (annotation file -> verl parquet) and ``seedbench-r1 recipe-path``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "prepare-verl",
+        help="write verl 0.9.1 parquet (RL rows, or SFT rows for the CoT file) from an annotation file",
+        description="Convert one SEED-Bench-R1 annotation file to verl parquet. The CoT file "
+        "(training_with_cot_6k) gives SFT rows for verl.trainer.sft_trainer; every other split gives RL rows "
+        "for verl.trainer.main_ppo (training rows get their four options by the seeded rule). No clip is "
+        "opened: the frame rule and the 252 x 252 size travel in each row for qwen-vl-utils.",
+    )
+    p.add_argument(
+        "--root", default=None, help="dataset root (default: $SEEDBENCH_R1_ROOT or the cache path)"
+    )
+    p.add_argument(
+        "--split",
+        required=True,
+        help="validation_L1 / _L2 / _L3, training_6k, training_with_cot_6k, or another annotation file name "
+        "(e.g. the full training file) under <root>/annotations, or a path to one",
+    )
+    p.add_argument("--out", required=True, help="output .parquet (written atomically)")
+    p.add_argument(
+        "--seed", type=int, default=0, help="seed of the option rule for training rows (default 0)"
+    )
+    p.add_argument(
+        "--media-root",
+        default=None,
+        help="absolute dataset root as the TRAINING machines see it (default: --root); media paths in the "
+        "parquet are absolute and start with it",
+    )
+    p.add_argument(
+        "--frame-cache",
+        default=None,
+        help="a frame cache folder (e.g. <root>/frames): clips become lists of cached 252x252 PNG frames; "
+        "every clip and image must be cached",
+    )
+    p.add_argument(
+        "--skip-bad-rows",
+        action="store_true",
+        help="skip bad rows (counted by reason) instead of stopping at the first one",
+    )
+    p.add_argument(
+        "--check-media", action="store_true", help="fail (or skip) rows whose media files are missing"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=_prepare)
+
+    p = subparsers.add_parser(
+        "recipe-path",
+        help="print the folder of the verl hydra recipes (for --config-path)",
+        description="Print the absolute folder holding seedbench_r1_grpo*.yaml, seedbench_r1_sft.yaml and "
+        "the run scripts.",
+    )
+    p.set_defaults(func=_recipe_path)
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    from seedbench_r1.errors import SeedBenchError
+    from verl_recipe.adapter import is_sft_split, prepare_rl
+    from verl_recipe.sft import prepare_sft
+
+    on_error = "skip" if args.skip_bad_rows else "raise"
+    common = dict(
+        media_root=args.media_root,
+        frame_cache=args.frame_cache,
+        on_error=on_error,
+        check_media=args.check_media,
+        progress=not args.no_progress,
+    )
+    try:
+        if is_sft_split(args.root, args.split):
+            report = prepare_sft(args.root, args.split, args.out, **common)
+        else:
+            report = prepare_rl(args.root, args.split, args.out, seed=args.seed, **common)
+    except (SeedBenchError, ValueError, FileNotFoundError) as exc:
+        print(f"prepare-verl: error: {exc}", file=sys.stderr)
+        if on_error == "raise":
+            print("  (use --skip-bad-rows to skip bad rows and count them)", file=sys.stderr)
+        return 1
+    print("\n".join(report.lines()))
+    return 0
+
+
+def _recipe_path(args: argparse.Namespace) -> int:
+    from verl_recipe import recipe_dir
+
+    print(recipe_dir())
+    return 0

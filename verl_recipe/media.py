@@ -1,0 +1,107 @@
+"""How a row names its media for verl: the ONE place that turns a clip or an image into a qwen-vl-utils entry.
+
+verl 0.9.1 hands each ``videos`` / ``images`` entry unchanged to qwen-vl-utils (``fetch_video`` /
+``fetch_image``) inside the rollout workers, so the entry carries the protocol itself: the frame rule as
+``fps`` / ``min_frames`` / ``max_frames`` and the 252 x 252 size as ``resized_height`` / ``resized_width``
+(:func:`seedbench_r1.protocol.video_spec`); no clip is opened here.
+
+Paths are written ABSOLUTE: qwen-vl-utils opens them as given, in Ray workers whose working directory is not
+the launch directory. ``media_root`` is the dataset root as the training machines see it, so a parquet can be
+prepared on one machine and used on a cluster that mounts the data elsewhere.
+
+With a frame cache (``seedbench-r1`` frame cache, :mod:`seedbench_r1.frame_cache`), a clip becomes its list of
+cached 252 x 252 PNG frames: qwen-vl-utils then decodes no video at all, and the frames are bit-identical to
+decoding the clip (lossless PNG of the same uint8 frames; the 252 -> 252 resizes are identities).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from seedbench_r1.errors import MediaError
+from seedbench_r1.protocol import image_spec, video_spec
+from seedbench_r1.root import media_path
+
+
+@dataclass(frozen=True)
+class MediaLayout:
+    """Where media are read (``root``), what prefix is written (``media_root``), and an optional frame cache."""
+
+    root: Path
+    media_root: Path
+    frame_cache: Path | None = None
+
+    @classmethod
+    def make(
+        cls,
+        root: str | os.PathLike[str],
+        media_root: str | os.PathLike[str] | None = None,
+        frame_cache: str | os.PathLike[str] | None = None,
+    ) -> MediaLayout:
+        root_path = Path(root).expanduser().absolute()
+        written = Path(media_root).expanduser() if media_root else root_path
+        if not written.is_absolute():
+            raise ValueError(f"--media-root must be an absolute path (verl workers open it as is): {written}")
+        cache = Path(frame_cache).expanduser().absolute() if frame_cache else None
+        return cls(root_path, written, cache)
+
+    def written(self, path: Path) -> str:
+        """``path`` (under ``root``) as the training machines will see it (under ``media_root``)."""
+        try:
+            return str(self.media_root / path.relative_to(self.root))
+        except ValueError:
+            return str(path)  # a cache outside the root is written as is
+
+
+def video_entry(relpath: str, layout: MediaLayout, *, who: str = "") -> dict[str, Any]:
+    """The ``videos`` entry of one clip (``relpath`` relative to the dataset root).
+
+    Without a frame cache: the clip path plus the protocol's frame rule and size. With one: the cached frame
+    PNGs (qwen-vl-utils' frame-list form), the size, and the fps values Qwen2.5-VL's time encoding reads.
+    """
+    if layout.frame_cache is None:
+        return {"video": layout.written(media_path(layout.root, relpath)), **video_spec()}
+    from seedbench_r1.frame_cache import cached_video_for
+
+    cached = cached_video_for(layout.root, relpath, layout.frame_cache)
+    if cached is None:
+        raise MediaError(
+            f"{who}no valid frame-cache entry for {relpath} in {layout.frame_cache} "
+            "(build it first: see the frame cache section of the README)"
+        )
+    spec = video_spec()
+    return {
+        "video": [layout.written(p) for p in cached.frames],
+        "sample_fps": cached.sample_fps,
+        "raw_fps": cached.video_fps,
+        "resized_height": spec["resized_height"],
+        "resized_width": spec["resized_width"],
+    }
+
+
+def image_entry(relpath: str, layout: MediaLayout, *, who: str = "") -> dict[str, Any]:
+    """The ``images`` entry of one observation image (the cached 252 x 252 PNG when a cache is used)."""
+    if layout.frame_cache is None:
+        return {"image": layout.written(media_path(layout.root, relpath)), **image_spec()}
+    from seedbench_r1.frame_cache import cached_image_for
+
+    cached = cached_image_for(layout.root, relpath, layout.frame_cache)
+    if cached is None:
+        raise MediaError(f"{who}no valid frame-cache entry for {relpath} in {layout.frame_cache}")
+    return {"image": layout.written(cached), **image_spec()}
+
+
+def media_types(layout: MediaLayout) -> tuple[pa.DataType, pa.DataType]:
+    """Arrow types of one video and one image entry. Fixed per layout, so every file of a run has one schema
+    (verl concatenates its L1/L2/L3 validation files, which needs identical schemas) even when a file holds
+    no clip at all."""
+    if layout.frame_cache is None:
+        video = {"video": "", **video_spec()}
+    else:
+        video = {"video": [""], "sample_fps": 2.0, "raw_fps": 30.0, "resized_height": 1, "resized_width": 1}
+    return pa.infer_type([video]), pa.infer_type([{"image": "", **image_spec()}])
