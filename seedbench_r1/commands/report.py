@@ -1,0 +1,78 @@
+"""``seedbench-r1 report`` (Table-2 report from lmms-eval output folders) and ``seedbench-r1 curves`` (verl)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "report",
+        help="Table-2 report (Markdown, CSV, PNG) from lmms-eval --output_path folders",
+        description="Read lmms-eval output folders (the newest results per model folder; logged samples when "
+        "present) and write report.md, table.csv, report.png (and paired.csv for runs with logged samples) "
+        "in the paper's Table-2 layout with correct/total and 95%% Wilson intervals per cell.",
+    )
+    p.add_argument("runs", nargs="+", metavar="RUN", help="lmms-eval --output_path folder, [LABEL=]PATH")
+    p.add_argument(
+        "--paper", action="store_true", help="add the paper's Vanilla/SFT/GRPO rows and differences"
+    )
+    p.add_argument("--out", default="report_out", help="output folder (default: report_out)")
+    p.add_argument(
+        "--root",
+        default=None,
+        help="dataset root, used only for L3 per-domain totals of runs without logged samples "
+        "(default: none; the domain cells are then marked unknown)",
+    )
+    p.add_argument("--n-boot", type=int, default=10_000, help="paired bootstrap resamples (default 10000)")
+    p.add_argument("--seed", type=int, default=0, help="paired bootstrap seed (default 0)")
+    p.set_defaults(func=_report)
+
+    p = subparsers.add_parser(
+        "curves",
+        help="training curves (PNG + CSV) from verl's file-logger JSONL or TensorBoard events",
+        description="Plot the accuracy reward (critic/score/mean), mean response length (response_length/mean) "
+        "and validation accuracy per level (val-core/<data_source>/.../mean@N) against the training step.",
+    )
+    p.add_argument(
+        "logs", nargs="+", metavar="LOG", help="[LABEL=]PATH to a verl file-logger .jsonl or event dir"
+    )
+    p.add_argument("--out", default="curves_out", help="output folder (default: curves_out)")
+    p.set_defaults(func=_curves)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from seedbench_r1.report.build import build_report
+
+    files = build_report(
+        args.runs, args.out, paper=args.paper, root=args.root, n_boot=args.n_boot, seed=args.seed
+    )
+    for problem in files.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    print(f"report: {files.markdown}")
+    print(f"table:  {files.table_csv}")
+    if files.paired_csv:
+        print(f"paired: {files.paired_csv}")
+    print(f"chart:  {files.png}")
+    # Exit 1 when no RUN could be read at all (the report then holds only the paper rows / nothing).
+    return 0 if files.runs else 1
+
+
+def _curves(args: argparse.Namespace) -> int:
+    from seedbench_r1.report.curves import CurvesError, build_curves
+
+    try:
+        files = build_curves(args.logs, args.out)
+    except CurvesError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for problem in files.problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    for log in files.logs:
+        steps = sorted({s for series in log.series.values() for s, _ in series})
+        span = f"steps {steps[0]}..{steps[-1]}" if steps else "no steps"
+        print(f"{log.label}: {log.kind} {log.path} ({len(log.series)} metrics, {span})")
+    print(f"chart: {files.png}")
+    print(f"csv:   {files.csv}")
+    return 0

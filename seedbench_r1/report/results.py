@@ -1,0 +1,412 @@
+"""Reading lmms-eval 0.7.3 ``--output_path`` folders into per-run Table-2 cells.
+
+lmms-eval's ``EvaluationTracker`` writes, under ``--output_path``, one folder per model (named after the
+sanitised ``pretrained=``/``model=`` value of ``--model_args``; the output path itself when there is none,
+as with the ``dummy`` model) holding ``<date>_results.json`` and, with ``--log_samples``,
+``<date>_samples_<task>.jsonl`` with the same ``<date>``. A RUN argument may be that output path, one model
+folder, or one results file; the newest results file per model folder is read.
+
+Counts per cell (decided here, documented in docs/report.md):
+- with logged samples: correct = sum of the per-sample ``seedbench_r1_acc`` values, total = samples logged
+  (per domain: the samples whose logged domain is that domain); the results file's accuracy is cross-checked;
+- without: level totals are lmms-eval's ``n-samples`` (effective) and correct = accuracy x total (checked to
+  be a whole number); domain totals come from the L3 annotation file when a dataset root is given and the run
+  covered the whole split, else the domain cells are marked unknown (accuracy shown, no counts).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from seedbench_r1.protocol import DOMAINS, LETTERS, canonical_domain
+from seedbench_r1.report.paper import COLUMNS, LEVELS, Cell
+
+# Names the project's lmms-eval tasks use (lmms_eval_tasks/; issue 4).
+TASK_OF_LEVEL = {"L1": "seedbench_r1_l1", "L2": "seedbench_r1_l2", "L3": "seedbench_r1_l3"}
+GROUP_TASK = "seedbench_r1"
+ACC_METRIC = "seedbench_r1_acc"
+FORMAT_METRIC = "format_rate"
+NO_ANSWER_METRIC = "no_answer_rate"
+DOMAIN_METRIC = {key: f"domain_{key}_acc" for _, key in DOMAINS.values()}
+# The per-sample record lmms_eval_tasks.utils.process_results adds for --log_samples (sample_id, split,
+# pred, gold, domain); read first, before the metric payloads.
+LOG_KEY = "seedbench_r1_parsed"
+
+# Field names looked up in a logged sample line and inside its per-metric payloads (the values
+# process_results returned, which lmms-eval merges into the line). First match wins.
+SAMPLE_ID_FIELDS = ("sample_id",)
+PRED_FIELDS = ("pred", "parsed", "prediction", "pred_letter", "parsed_letter")
+GOLD_FIELDS = ("gold", "gold_letter", "golden_choice_idx")
+DOMAIN_FIELDS = ("domain",)
+VALUE_FIELDS = ("score", "correct", "acc", "value")
+RESULTS_SUFFIX = "_results.json"
+SAMPLES_MARK = "_samples_"
+
+
+class RunError(Exception):
+    """A RUN argument that cannot be read at all (not an lmms-eval output folder, unreadable JSON)."""
+
+
+@dataclass(frozen=True)
+class SampleOutcome:
+    level: str
+    sample_id: Any  # the dataset's sample_id when logged, else lmms-eval's doc_id
+    correct: int
+    pred: str | None  # None: no answer
+    gold: str | None
+    domain: str  # canonical L3 domain, "" elsewhere
+    formatted: int | None
+    no_answer: int | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.level, str(self.sample_id))
+
+
+@dataclass
+class LevelExtras:
+    """Format compliance and no-answer shares of one level (fractions), and how they were obtained."""
+
+    format_rate: float | None = None
+    no_answer_rate: float | None = None
+    n: int | None = None
+    from_samples: bool = False
+
+
+@dataclass
+class RunResult:
+    name: str
+    results_file: Path | None
+    cells: dict[str, Cell] = field(default_factory=dict)
+    extras: dict[str, LevelExtras] = field(default_factory=dict)
+    samples: dict[str, list[SampleOutcome]] = field(default_factory=dict)  # level -> outcomes
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def has_samples(self) -> bool:
+        return any(self.samples.values())
+
+    def outcomes_by_key(self) -> dict[tuple[str, str], SampleOutcome]:
+        return {o.key: o for outs in self.samples.values() for o in outs}
+
+    def letter_table(self, level: str) -> dict[str, Counter[str]]:
+        """gold letter -> Counter of predicted letters ("none" for no answer), from logged samples."""
+        table: dict[str, Counter[str]] = {}
+        for o in self.samples.get(level, []):
+            table.setdefault(o.gold or "?", Counter())[o.pred or "none"] += 1
+        return table
+
+
+# ----------------------------------------------------------------------------------------------- discovery
+
+
+def _split_label(arg: str) -> tuple[str | None, Path]:
+    """``LABEL=PATH`` names a run; a plain PATH is named after its folder."""
+    if "=" in arg and not Path(arg).exists():
+        label, _, path = arg.partition("=")
+        return label, Path(path)
+    return None, Path(arg)
+
+
+def find_results_files(path: Path) -> list[Path]:
+    """The newest ``*_results.json`` per model folder under an lmms-eval output path (or the file itself)."""
+    if path.is_file():
+        if not path.name.endswith(RESULTS_SUFFIX):
+            raise RunError(
+                f"{path}: not an lmms-eval results file (expected a name ending in {RESULTS_SUFFIX})"
+            )
+        return [path]
+    if not path.is_dir():
+        raise RunError(f"{path}: no such file or folder")
+    candidates = list(path.glob(f"*{RESULTS_SUFFIX}")) + list(path.glob(f"*/*{RESULTS_SUFFIX}"))
+    if not candidates:
+        raise RunError(
+            f"{path}: not an lmms-eval output folder (no *{RESULTS_SUFFIX} in it or its model subfolders; "
+            "pass the folder given to lmms-eval --output_path)"
+        )
+    newest: dict[Path, Path] = {}
+    for f in candidates:
+        # <date>_results.json with date %Y%m%d_%H%M%S (':' replaced by '-'): the name sorts by time.
+        if f.parent not in newest or f.name > newest[f.parent].name:
+            newest[f.parent] = f
+    return [newest[d] for d in sorted(newest)]
+
+
+def load_runs(
+    args: list[str], root: str | os.PathLike[str] | None = None
+) -> tuple[list[RunResult], list[str]]:
+    """Every readable run among ``args`` and one message per argument that could not be read."""
+    runs: list[RunResult] = []
+    errors: list[str] = []
+    for arg in args:
+        label, path = _split_label(arg)
+        try:
+            files = find_results_files(path)
+        except RunError as exc:
+            errors.append(str(exc))
+            continue
+        for f in files:
+            name = label or (path.name if f.parent in (path, path.parent) else f"{path.name}/{f.parent.name}")
+            if label and len(files) > 1:
+                name = f"{label}/{f.parent.name}"
+            try:
+                runs.append(read_run(f, name=name, root=root))
+            except RunError as exc:
+                errors.append(str(exc))
+    return runs, errors
+
+
+# ----------------------------------------------------------------------------------------------- reading
+
+
+def read_run(results_file: Path, *, name: str, root: str | os.PathLike[str] | None = None) -> RunResult:
+    try:
+        data = json.loads(results_file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise RunError(f"{results_file}: unreadable lmms-eval results file ({exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
+        raise RunError(f"{results_file}: no 'results' mapping; not an lmms-eval results file")
+    run = RunResult(name=name, results_file=results_file)
+    date_id = results_file.name[: -len(RESULTS_SUFFIX)]
+    results: dict[str, dict[str, Any]] = data["results"]
+    n_samples: dict[str, dict[str, int]] = data.get("n-samples", {}) or {}
+
+    for level in LEVELS:
+        task = TASK_OF_LEVEL[level]
+        samples_file = results_file.parent / f"{date_id}{SAMPLES_MARK}{task}.jsonl"
+        if samples_file.is_file():
+            run.samples[level] = read_samples(samples_file, level, run.problems)
+        _fill_level(run, level, results.get(task), n_samples.get(task), root)
+    return run
+
+
+def _metric(task_results: dict[str, Any] | None, metric: str) -> float | None:
+    """``metric,<filter>`` from one task's results (``none`` filter first), skipping stderr entries."""
+    if not task_results:
+        return None
+    keys = [k for k in task_results if k.split(",")[0] == metric]
+    keys.sort(key=lambda k: (k != f"{metric},none", k))
+    for k in keys:
+        value = task_results[k]
+        if isinstance(value, (int, float)) and not (isinstance(value, float) and math.isnan(value)):
+            return float(value)
+    return None
+
+
+def _count_from_rate(rate: float, total: int) -> tuple[int, str]:
+    k = round(rate * total)
+    note = "" if abs(rate * total - k) < 1e-6 else f"accuracy x n = {rate * total:.4f} is not whole; rounded"
+    return k, note
+
+
+def _fill_level(
+    run: RunResult,
+    level: str,
+    task_results: dict[str, Any] | None,
+    n_info: dict[str, int] | None,
+    root: str | os.PathLike[str] | None,
+) -> None:
+    task = TASK_OF_LEVEL[level]
+    cols = [c for c in COLUMNS if c.level == level]
+    outcomes = run.samples.get(level)
+    acc = _metric(task_results, ACC_METRIC)
+    if task_results is None or acc is None:
+        why = f"no {task} results" if task_results is None else f"{task} has no {ACC_METRIC}"
+        run.problems.append(f"{run.name}: {why} in {run.results_file} (level {level} missing)")
+        for c in cols:
+            run.cells[c.key] = Cell(None, None, f"missing: {why}")
+        return
+
+    extras = LevelExtras(_metric(task_results, FORMAT_METRIC), _metric(task_results, NO_ANSWER_METRIC))
+    effective = (n_info or {}).get("effective")
+    original = (n_info or {}).get("original")
+    if outcomes:
+        total = len(outcomes)
+        correct = sum(o.correct for o in outcomes)
+        note = ""
+        if abs(correct / total - acc) > 1e-6:
+            note = f"logged samples give {correct}/{total}, results file says {acc:.4f}"
+            run.problems.append(f"{run.name} {level}: {note}")
+        if effective is not None and effective != total:
+            run.problems.append(
+                f"{run.name} {level}: {total} samples logged but n-samples effective = {effective}"
+            )
+        run.cells[level] = Cell(correct, total, note)
+        fmt = [o.formatted for o in outcomes if o.formatted is not None]
+        noans = [o.no_answer for o in outcomes if o.no_answer is not None]
+        extras = LevelExtras(
+            sum(fmt) / len(fmt) if fmt else extras.format_rate,
+            sum(noans) / len(noans) if noans else extras.no_answer_rate,
+            total,
+            from_samples=bool(fmt or noans),
+        )
+        if level == "L3":
+            for c in cols:
+                if c.domain:
+                    group = [o for o in outcomes if o.domain == c.domain]
+                    run.cells[c.key] = (
+                        Cell(sum(o.correct for o in group), len(group))
+                        if group
+                        else Cell(None, None, f"no logged sample with domain {c.domain!r}")
+                    )
+    else:
+        if effective is None:
+            run.problems.append(f"{run.name} {level}: no n-samples for {task}; counts unknown")
+            run.cells[level] = Cell(None, None, f"accuracy {100 * acc:.2f}, n unknown")
+        else:
+            k, note = _count_from_rate(acc, effective)
+            if original is not None and effective < original:
+                note = (note + "; " if note else "") + f"--limit: {effective} of {original} docs"
+            run.cells[level] = Cell(k, effective, note)
+        extras.n = effective
+        if level == "L3":
+            _fill_domains_from_dataset(run, task_results, effective, original, root)
+    run.extras[level] = extras
+
+
+def _fill_domains_from_dataset(
+    run: RunResult,
+    task_results: dict[str, Any],
+    effective: int | None,
+    original: int | None,
+    root: str | os.PathLike[str] | None,
+) -> None:
+    totals: Counter[str] | None = None
+    why = "no logged samples and no dataset root (--root) for per-domain totals"
+    if root is not None:
+        if effective is None or original is None or effective != original:
+            why = "no logged samples and the run did not cover the whole L3 split"
+        else:
+            try:
+                from seedbench_r1.annotations import load_split
+
+                data = load_split(root, "validation_L3")
+                totals = Counter(getattr(r, "domain", "") for r in data)
+                if sum(totals.values()) != effective:
+                    why = f"dataset L3 has {sum(totals.values())} rows, the run {effective}"
+                    totals = None
+            except (OSError, ValueError) as exc:  # FileNotFoundError, AnnotationError (a ValueError)
+                why = f"cannot read L3 annotations under {root}: {exc}"
+    for c in COLUMNS:
+        if not c.domain:
+            continue
+        acc = _metric(task_results, DOMAIN_METRIC[c.key])
+        if acc is None:
+            run.cells[c.key] = Cell(None, None, f"missing: no {DOMAIN_METRIC[c.key]} in results")
+        elif totals is None:
+            run.cells[c.key] = Cell(None, None, f"accuracy {100 * acc:.2f}; counts unknown: {why}")
+        else:
+            k, note = _count_from_rate(acc, totals[c.domain])
+            run.cells[c.key] = Cell(
+                k, totals[c.domain], (note + "; " if note else "") + "total from annotations"
+            )
+
+
+# ----------------------------------------------------------------------------------------------- samples
+
+
+def _payloads(line: dict[str, Any]) -> list[dict[str, Any]]:
+    """The line itself, then the dict-valued entries (per-metric payloads) in a fixed order."""
+    out = [line]
+    preferred = [LOG_KEY, ACC_METRIC, FORMAT_METRIC, NO_ANSWER_METRIC, *DOMAIN_METRIC.values()]
+    for key in preferred + sorted(k for k in line if k not in preferred):
+        value = line.get(key)
+        if isinstance(value, dict) and key != "doc":
+            out.append(value)
+    if isinstance(line.get("doc"), dict):  # present when samples come straight from simple_evaluate
+        out.append(line["doc"])
+    return out
+
+
+def _find(payloads: list[dict[str, Any]], names: tuple[str, ...]) -> Any:
+    for p in payloads:
+        for n in names:
+            if p.get(n) is not None:
+                return p[n]
+    return None
+
+
+def _value(entry: Any) -> float | None:
+    """A per-sample metric value: a number, or a payload dict holding one under a known name."""
+    if isinstance(entry, bool):
+        return float(entry)
+    if isinstance(entry, (int, float)):
+        return float(entry)
+    if isinstance(entry, dict):
+        for n in VALUE_FIELDS:
+            v = entry.get(n)
+            if isinstance(v, (int, float)) and not isinstance(v, str):
+                return float(v)
+    return None
+
+
+def _letter(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip().upper() in LETTERS:
+        return value.strip().upper()
+    return None
+
+
+def read_samples(path: Path, level: str, problems: list[str]) -> list[SampleOutcome]:
+    """Outcomes from one ``<date>_samples_<task>.jsonl``; a line that cannot be read is reported, not dropped
+    silently (it is counted in ``problems`` and left out of the counts)."""
+    outcomes: list[SampleOutcome] = []
+    bad = 0
+    first_bad = ""
+    with open(path, encoding="utf-8") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
+                continue
+            try:
+                outcomes.append(_outcome(json.loads(raw), level))
+            except (json.JSONDecodeError, ValueError, TypeError) as exc:
+                bad += 1
+                first_bad = first_bad or f"line {lineno}: {exc}"
+    if bad:
+        problems.append(
+            f"{path}: {bad} unreadable sample line(s) left out of the counts (first: {first_bad})"
+        )
+    return outcomes
+
+
+def _outcome(line: dict[str, Any], level: str) -> SampleOutcome:
+    if not isinstance(line, dict):
+        raise TypeError("sample line is not a JSON object")
+    payloads = _payloads(line)
+    correct = _value(line.get(ACC_METRIC))
+    pred = _letter(_find(payloads, PRED_FIELDS))
+    gold = _letter(_find(payloads, GOLD_FIELDS)) or _letter(line.get("target"))
+    if correct is None:
+        raise ValueError(f"no per-sample {ACC_METRIC} value")
+    if correct not in (0.0, 1.0):
+        raise ValueError(f"{ACC_METRIC} = {correct} is not 0/1")
+    sample_id = _find(payloads, SAMPLE_ID_FIELDS)
+    if sample_id is None:
+        sample_id = f"doc{line.get('doc_id')}"
+    domain = ""
+    raw_domain = _find(payloads, DOMAIN_FIELDS)
+    if level == "L3":
+        if not isinstance(raw_domain, str):
+            raise ValueError(f"L3 sample {sample_id!r} has no logged domain")
+        try:
+            # "Daily life" (the record) or "daily_life" (a metric payload's key form)
+            domain = canonical_domain(raw_domain.replace("_", " "))
+        except KeyError:
+            raise ValueError(f"L3 sample {sample_id!r}: unknown domain {raw_domain!r}") from None
+    fmt = _value(line.get(FORMAT_METRIC))
+    noans = _value(line.get(NO_ANSWER_METRIC))
+    return SampleOutcome(
+        level=level,
+        sample_id=sample_id,
+        correct=int(correct),
+        pred=pred,
+        gold=gold,
+        domain=domain,
+        formatted=None if fmt is None else int(fmt),
+        no_answer=None if noans is None else int(noans),
+    )
