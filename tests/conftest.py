@@ -49,3 +49,21 @@ def tiny_qwen2_5_vl(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from seedbench_r1.tiny_model import build_tiny_qwen2_5_vl
 
     return Path(build_tiny_qwen2_5_vl(tmp_path_factory.mktemp("tiny_qwen2_5_vl")))
+
+
+@pytest.fixture(autouse=True)
+def _restore_qwen2vl_video_processor_defaults():
+    """transformers 5.9.0: ``Qwen2VLVideoProcessor.__init__`` writes a checkpoint's min/max pixels into the
+    class-level ``size`` dict, so every later default-constructed processor in the process inherits them.
+    Restore the class defaults around each test so that no test's outcome depends on test order."""
+    import copy
+    import sys
+
+    module = sys.modules.get("transformers.models.qwen2_vl.video_processing_qwen2_vl")
+    cls = getattr(module, "Qwen2VLVideoProcessor", None) if module else None
+    saved = copy.deepcopy(cls.size) if cls is not None and isinstance(getattr(cls, "size", None), dict) else None
+    yield
+    module = sys.modules.get("transformers.models.qwen2_vl.video_processing_qwen2_vl")
+    cls = getattr(module, "Qwen2VLVideoProcessor", None) if module else None
+    if cls is not None and saved is not None:
+        cls.size = saved
