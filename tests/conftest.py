@@ -6,6 +6,7 @@ Tests must not change these folders; a test that needs a broken dataset copies t
 
 from __future__ import annotations
 
+import copy
 import os
 import shutil
 from pathlib import Path
@@ -51,19 +52,22 @@ def tiny_qwen2_5_vl(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(build_tiny_qwen2_5_vl(tmp_path_factory.mktemp("tiny_qwen2_5_vl")))
 
 
+def _pristine_video_processor_size():
+    try:
+        from transformers.models.qwen2_vl.video_processing_qwen2_vl import Qwen2VLVideoProcessor
+    except ImportError:  # transformers is an extra; core-only runs have nothing to restore
+        return None, None
+    return Qwen2VLVideoProcessor, copy.deepcopy(Qwen2VLVideoProcessor.size)
+
+
+_VIDEO_PROCESSOR_CLASS, _VIDEO_PROCESSOR_SIZE = _pristine_video_processor_size()
+
+
 @pytest.fixture(autouse=True)
 def _restore_qwen2vl_video_processor_defaults():
     """transformers 5.9.0: ``Qwen2VLVideoProcessor.__init__`` writes a checkpoint's min/max pixels into the
     class-level ``size`` dict, so every later default-constructed processor in the process inherits them.
-    Restore the class defaults around each test so that no test's outcome depends on test order."""
-    import copy
-    import sys
-
-    module = sys.modules.get("transformers.models.qwen2_vl.video_processing_qwen2_vl")
-    cls = getattr(module, "Qwen2VLVideoProcessor", None) if module else None
-    saved = copy.deepcopy(cls.size) if cls is not None and isinstance(getattr(cls, "size", None), dict) else None
+    Restore the class default after each test so that no test's outcome depends on test order."""
     yield
-    module = sys.modules.get("transformers.models.qwen2_vl.video_processing_qwen2_vl")
-    cls = getattr(module, "Qwen2VLVideoProcessor", None) if module else None
-    if cls is not None and saved is not None:
-        cls.size = saved
+    if _VIDEO_PROCESSOR_CLASS is not None:
+        _VIDEO_PROCESSOR_CLASS.size = copy.deepcopy(_VIDEO_PROCESSOR_SIZE)
