@@ -233,8 +233,10 @@ class SeedBenchR1QwenVL(lmms):
             visuals = []
         if not isinstance(visuals, (list, tuple)):
             visuals = [visuals]
-        sample_id = doc.get("sample_id", doc_id) if hasattr(doc, "get") else doc_id
-        return prompt_from_visuals(list(visuals), context, name=f"{task}:{sample_id}")
+        name = f"{task}:{doc_id}"
+        if hasattr(doc, "get"):  # the project's tasks carry "key" (split:sample_id)
+            name = str(doc.get("key") or f"{task}:{doc.get('sample_id', doc_id)}")
+        return prompt_from_visuals(list(visuals), context, name=name)
 
     # --- generation --------------------------------------------------------------------------------------
 
