@@ -3,7 +3,7 @@
 Layout (default cache folder ``<root>/frames``), one entry per media file, keyed by its path relative to the
 dataset root::
 
-    frames/videos/<video_source>/<video_basename>/frame_00.png ... frame_NN.png, manifest.json
+    frames/videos/<video_source>/<video_basename>/frame_00.png ... frame_NN.png, frames.mp4, manifest.json
     frames/images/<video_source>/<observation_basename>/image.png, manifest.json
 
 Keying by media path (not by sample) dedupes: samples that share a clip share one entry, and every sample that
@@ -11,6 +11,12 @@ points at ``videos/X/y.mp4`` gets the same frames because the frame rule depends
 itself is recorded in each manifest (protocol version, rule parameters, reader, resize, indices, source fps,
 sampled fps, file list with byte sizes); an entry made under another rule or version, or whose files are
 missing or truncated, is not valid and is rebuilt, never reused.
+
+``frames.mp4`` holds the same frames as lossless RGB H.264 (libx264rgb, qp 0) at the sampled fps. It exists
+because qwen-vl-utils 0.0.14 cannot pass a 252 x 252 frame LIST through unchanged: ``fetch_video`` hands each
+frame to ``fetch_image`` with the patch size doubled, so frames are resized to a multiple of 56 (224) and back
+to 252, and the pixels change. A ``{"video": frames.mp4, "nframes": T, ...}`` entry (:func:`qwen_video_entry`)
+is decoded losslessly and gives exactly the clip's pixels; the PNGs serve readers that load frames directly.
 
 Writes are atomic per entry: files go to a hidden sibling temp folder, the manifest is written last, and the
 folder is renamed into place. A run killed part-way leaves at most hidden temp folders, which the next run
@@ -41,6 +47,7 @@ from seedbench_r1.protocol import (
 from seedbench_r1.root import media_path
 
 MANIFEST = "manifest.json"
+LOSSLESS_VIDEO = "frames.mp4"
 CACHE_FORMAT = 1  # layout of this module's entries; bumped if the layout changes
 DEFAULT_CACHE_DIRNAME = "frames"
 _TMP_MARK = ".tmp-"
@@ -58,7 +65,7 @@ RULE: dict[str, Any] = {
     "video_reader": "decord",
     "video_resize": "torchvision bicubic antialias on uint8",
     "image_resize": "PIL bicubic, RGBA on white",
-    "format": "png",
+    "format": "png + lossless libx264rgb mp4",
 }
 
 
@@ -79,6 +86,7 @@ class CachedVideo:
     """A valid cached clip: frame PNGs in order and the fps values qwen-vl-utils / Qwen2.5-VL need."""
 
     frames: list[Path]
+    video: Path  # the same frames, lossless mp4
     indices: list[int]
     total_frames: int
     video_fps: float
@@ -135,7 +143,8 @@ def cached_video_for(
     if manifest is None or manifest.get("kind") != "video":
         return None
     return CachedVideo(
-        frames=[entry / name for name in manifest["files"]],
+        frames=[entry / name for name in manifest["frames"]],
+        video=entry / manifest["video"],
         indices=list(manifest["indices"]),
         total_frames=int(manifest["total_frames"]),
         video_fps=float(manifest["video_fps"]),
@@ -149,6 +158,27 @@ def cached_frame_paths(
     """Frame PNG paths of ``sample``'s clip if a complete, valid cache entry exists, else None."""
     video = cached_video(root, sample, cache_dir)
     return None if video is None else video.frames
+
+
+def qwen_video_entry(
+    root: str | os.PathLike[str], sample: Any, cache_dir: str | os.PathLike[str] | None = None
+) -> dict[str, Any] | None:
+    """The qwen-vl-utils ``videos`` entry that reads ``sample``'s cached frames losslessly, or None.
+
+    ``nframes`` = every cached frame (linspace over T frames picks them all); the 252 x 252 resize is then the
+    identity. Decoded with decord this equals, pixel for pixel, ``{"video": clip, **video_spec()}``.
+    """
+    video = cached_video(root, sample, cache_dir)
+    if video is None:
+        return None
+    from seedbench_r1.protocol import FRAME_SIZE as size
+
+    return {
+        "video": str(video.video),
+        "nframes": len(video.frames),
+        "resized_height": size,
+        "resized_width": size,
+    }
 
 
 def cached_image_path(
@@ -195,6 +225,27 @@ def _save_png(array: Any, path: Path) -> int:
     return path.stat().st_size
 
 
+def _save_lossless_mp4(frames: Any, fps: float, path: Path) -> int:
+    """(T, H, W, 3) uint8 -> lossless RGB H.264; decord reads back exactly these pixels."""
+    from fractions import Fraction
+
+    import av
+
+    rate = Fraction(fps).limit_denominator(100000)
+    with av.open(str(path), "w", format="mp4") as container:
+        stream = container.add_stream("libx264rgb", rate=rate)
+        stream.width, stream.height = int(frames.shape[2]), int(frames.shape[1])
+        stream.pix_fmt = "rgb24"
+        stream.options = {"qp": "0", "preset": "ultrafast", "threads": "1"}
+        for i, array in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(array, format="rgb24")
+            frame.pts = i
+            frame.time_base = 1 / rate
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode(None))
+    return path.stat().st_size
+
+
 def _commit(tmp: Path, entry: Path) -> None:
     """Move a finished temp folder into place; an older (stale) entry is swapped out, then removed."""
     if entry.exists():
@@ -227,6 +278,9 @@ def build_entry(task: Task) -> TaskResult:
             frames = clip.as_numpy()
             names = [f"frame_{i:02d}.png" for i in range(len(frames))]
             sizes = [_save_png(frame, tmp / name) for frame, name in zip(frames, names, strict=True)]
+            manifest.update(frames=list(names), video=LOSSLESS_VIDEO)
+            sizes.append(_save_lossless_mp4(frames, clip.sample_fps, tmp / LOSSLESS_VIDEO))
+            names.append(LOSSLESS_VIDEO)
             manifest.update(
                 indices=list(clip.indices),
                 total_frames=clip.total_frames,
@@ -460,6 +514,7 @@ __all__ = [
     "cached_image_for",
     "cached_video",
     "cached_video_for",
+    "qwen_video_entry",
     "default_cache_dir",
     "entry_dir",
     "extract_frames",
