@@ -54,13 +54,16 @@ def compute_score(
     gold or malformed options raise at once (a silent default would train on the wrong reward); a model
     response never raises.
     """
-    unknown = set(kwargs) - _VERL_CALL_KWARGS
-    if unknown:
+    if kwargs and not _VERL_CALL_KWARGS.issuperset(kwargs):
         raise TypeError(
-            f"reward_fns.seedbench_r1.compute_score got unknown reward_kwargs {sorted(unknown)}; "
-            "known: mode, format_weight"
+            f"reward_fns.seedbench_r1.compute_score got unknown reward_kwargs "
+            f"{sorted(set(kwargs) - _VERL_CALL_KWARGS)}; known: mode, format_weight"
         )
-    options = extra_info.get(OPTIONS_KEY) if isinstance(extra_info, Mapping) else None
+    # type() first: an ABC isinstance check costs more than the whole parse of a typical response.
+    if type(extra_info) is dict or isinstance(extra_info, Mapping):
+        options = extra_info.get(OPTIONS_KEY)
+    else:
+        options = None
     try:
         return score_response(solution_str, ground_truth, options, mode=mode, format_weight=format_weight)
     except ValueError as err:

@@ -39,13 +39,14 @@ Block rules (``strict`` and ``eval``)
 A block's content, stripped of whitespace, markdown/quote wrappers (``* " ' ```) and a trailing ``.``/``!``:
 
 1. a single letter of the valid range, either case: ``B``, ``b``;
-2. the exact text of exactly one option (case, spacing and a trailing period aside), when options are known;
-3. an optional answer phrase (``The answer is``, ``Answer:``, ``Option``, ``The correct choice is``,
+2. an optional answer phrase (``The answer is``, ``Answer:``, ``Option``, ``The correct choice is``,
    ``Final answer:`` ...), then the letter as ``B``, ``(B)``, ``[B]``, ``B)``, ``B.`` or ``B:``, then
    optionally a tail. After a punctuation separator the tail is free text (``B. put the knife down``: the
    letter decides, even if the text is another option's). After a bare space the tail must be the exact text
    of an option (``B put the knife down``), so ``A knife ...`` is not read as A. A lower-case letter
-   with a space-separated tail is never read (English article "a").
+   with a space-separated tail is never read (English article "a");
+3. otherwise, when options are known, the exact text of exactly one option (case, spacing, wrappers and a
+   trailing period aside), with or without an answer phrase (``The answer is open drawer``);
 4. Hedges are no answer: a tail opening with ``or``/``and``/``vs``/``nor`` or ``, / & | + ;``, or holding
    another stand-alone capital A-D (``A or B``, ``A, C``, ``A (or B)``, ``A not B``); letters glued
    together (``ABCD``, ``A/B``); a letter outside the valid range (``E``); an empty block; a block longer
@@ -102,6 +103,8 @@ _FALLBACK_PHRASE = re.compile(
     r"(?:(?:option|choice)\b\s*:?\s*)?",
     re.IGNORECASE,
 )
+# The usual response shape, with no '<' inside the reasoning or the answer: [^<]* cannot backtrack into a tag.
+_CANONICAL = re.compile(r"\s*<think>[^<]*</think>\s*<answer>([^<]*)</answer>\s*")
 # A stand-alone capital choice letter inside a tail ("... or B", "(C)").
 _LONE_CAPITAL = re.compile(r"(?<![A-Za-z0-9])[A-D](?![A-Za-z0-9])")
 
@@ -123,6 +126,9 @@ def _letter_map(n: int) -> dict[str, str]:
     return {**{c: c for c in letters}, **{c.lower(): c for c in letters}}
 
 
+_VALID_ALL = _letter_map(len(CHOICE_LETTERS))
+
+
 def _norm_text(text: str) -> str:
     return " ".join(text.casefold().split()).strip(_WRAPPERS).rstrip(".!").strip()
 
@@ -142,8 +148,17 @@ def _coerce_options(options: Any) -> tuple[str, ...] | None:
     """None, or 1-4 option strings in letter order (a numpy array from parquet works too)."""
     if options is None:
         return None
-    opts = tuple(options) if not isinstance(options, (str, bytes)) and hasattr(options, "__iter__") else ()
-    if not opts or len(opts) > len(CHOICE_LETTERS) or not all(isinstance(o, str) for o in opts):
+    if type(options) is tuple or type(options) is list:  # the common case, checked cheaply
+        opts = tuple(options)
+    else:
+        opts = (
+            tuple(options) if not isinstance(options, (str, bytes)) and hasattr(options, "__iter__") else ()
+        )
+    ok = 0 < len(opts) <= len(CHOICE_LETTERS)
+    for opt in opts:  # a plain loop: this runs for every rollout
+        if not isinstance(opt, str):
+            ok = False
+    if not ok:
         raise ValueError(
             f"options must be 1 to {len(CHOICE_LETTERS)} strings in letter order, got {options!r}"
         )
@@ -216,7 +231,7 @@ def _letter_form(s: str, valid: dict[str, str], omap: dict[str, str | None] | No
     return letter
 
 
-def _parse_content(content: str, valid: dict[str, str], options: tuple[str, ...] | None) -> str | None:
+def _parse_content(content: str, valid: dict[str, str], options: Sequence[str] | None) -> str | None:
     """One answer block's content -> letter or None."""
     s = content.strip()
     if len(s) == 1:  # the fast path: "B"
@@ -228,21 +243,20 @@ def _parse_content(content: str, valid: dict[str, str], options: tuple[str, ...]
         return None
     if len(s) == 1:
         return valid.get(s)
-    omap = _option_map(options) if options else None
-    if omap:
-        hit = omap.get(_norm_text(s))
-        if hit is not None:
-            return hit
     m = _ANSWER_PHRASE.match(s)
-    if m and m.end():
-        s = s[m.end() :].strip(_WRAPPERS)
-        if not s:
-            return None
-        if omap:
-            hit = omap.get(_norm_text(s))
-            if hit is not None:
-                return hit
-    return _letter_form(s, valid, omap)
+    rest = s[m.end() :].strip(_WRAPPERS) if m and m.end() else s
+    if not rest:
+        return None  # "Answer:" and nothing else
+    # A letter form first, without the option texts (cheap, and the letter decides anyway) ...
+    letter = _letter_form(rest, valid, None)
+    if letter is not None or not options:
+        return letter
+    # ... then the exact text of one option, or a letter followed by a space and an option's exact text.
+    omap = _option_map(tuple(options))
+    hit = omap.get(_norm_text(s))
+    if hit is None and rest is not s:
+        hit = omap.get(_norm_text(rest))
+    return hit if hit is not None else _letter_form(rest, valid, omap)
 
 
 def _answer_blocks_letter(
@@ -302,11 +316,42 @@ def _paper_letter(text: str, valid: dict[str, str]) -> str | None:
     j = text.find(_ANS_CLOSE, i + len(_ANS_OPEN))
     if j == -1:
         return None
-    content = text[i + len(_ANS_OPEN) : j].strip()
-    if not content:
+    return _paper_content(text[i + len(_ANS_OPEN) : j], valid)
+
+
+def _paper_content(content: str, valid: dict[str, str]) -> str | None:
+    stripped = content.strip()
+    if not stripped:
         return None
-    ch = content[0]
+    ch = stripped[0]
     return ch if ch in valid and ch.isupper() else None
+
+
+def _read(response: str, opts: tuple[str, ...] | None, mode: str) -> tuple[str | None, bool | None]:
+    """(letter or None, format if already known else None) for a ``str`` response and a checked mode."""
+    valid = _VALID_ALL if opts is None or len(opts) == len(CHOICE_LETTERS) else _letter_map(len(opts))
+    # Fast path for the usual shape (no '<' inside the reasoning or the answer). It gives exactly what
+    # the general path gives: one think region, one answer block, and a well-formatted response.
+    canon = _CANONICAL.fullmatch(response)
+    if canon is not None:
+        content = canon.group(1)
+        if mode == "paper":
+            return _paper_content(content, valid), True
+        return _parse_content(content, valid, opts), True
+    if mode == "paper":
+        return _paper_letter(response, valid), None
+    text = _outside_think(response)
+    found, letter = _answer_blocks_letter(text, valid, opts)
+    if found:
+        return letter, None
+    if mode == "eval":
+        return _fallback_letter(text, valid, opts), None
+    return None, None
+
+
+def _check_mode(mode: str) -> None:
+    if mode not in MODES:
+        raise ValueError(f"unknown answer-parser mode {mode!r}; expected one of {MODES}")
 
 
 def parse_answer(response: Any, options: Sequence[str] | None = None, *, mode: str = "strict") -> str | None:
@@ -316,21 +361,11 @@ def parse_answer(response: Any, options: Sequence[str] | None = None, *, mode: s
     malformed ``options`` are a programming error and raise ``ValueError``.
     ``mode`` is one of ``MODES``; an unknown mode is a programming error and raises ``ValueError``.
     """
-    if mode not in MODES:
-        raise ValueError(f"unknown answer-parser mode {mode!r}; expected one of {MODES}")
+    _check_mode(mode)
+    opts = _coerce_options(options)
     if not isinstance(response, str):
         return None
-    opts = _coerce_options(options)
-    valid = _letter_map(len(opts) if opts else len(CHOICE_LETTERS))
-    if mode == "paper":
-        return _paper_letter(response, valid)
-    text = _outside_think(response)
-    found, letter = _answer_blocks_letter(text, valid, opts)
-    if found:
-        return letter
-    if mode == "eval":
-        return _fallback_letter(text, valid, opts)
-    return None
+    return _read(response, opts, mode)[0]
 
 
 def is_well_formatted(response: Any) -> bool:
@@ -341,6 +376,8 @@ def is_well_formatted(response: Any) -> bool:
     """
     if not isinstance(response, str):
         return False
+    if _CANONICAL.fullmatch(response) is not None:
+        return True
     s = response.strip()
     if not (s.startswith(_THINK_OPEN) and s.endswith(_ANS_CLOSE)):
         return False
@@ -384,15 +421,23 @@ def score_response(
     weight = float(format_weight)
     if not math.isfinite(weight):
         raise ValueError(f"format_weight must be a finite number, got {format_weight!r}")
+    _check_mode(mode)
     opts = _coerce_options(options)
-    gold_letter = normalize_gold(gold, len(opts) if opts else len(CHOICE_LETTERS))
-    pred = parse_answer(response, opts, mode=mode)
+    n = len(opts) if opts else len(CHOICE_LETTERS)
+    gold_letter = (_VALID_ALL.get(gold) if n == len(CHOICE_LETTERS) and isinstance(gold, str) else None) or (
+        normalize_gold(gold, n)
+    )
+    if isinstance(response, str):
+        pred, fmt = _read(response, opts, mode)
+        if fmt is None:
+            fmt = is_well_formatted(response)
+    else:
+        pred, fmt = None, False
     acc = int(pred is not None and pred == gold_letter)
-    fmt = int(is_well_formatted(response))
     return {
         "score": acc + weight * fmt,
         "acc": acc,
-        "format": fmt,
+        "format": int(fmt),
         "no_answer": int(pred is None),
         "pred": pred or "",
     }
