@@ -362,3 +362,15 @@ def test_huge_inputs_results() -> None:
         "100k-close-tags": None,
         "1MB-lines": "B",
     }
+
+
+def test_fast_path_equals_general_path() -> None:
+    """The canonical-shape fast path must give what the general scan gives (no '<' in the text -> both run)."""
+    from seedbench_r1 import answer
+
+    canon = [c[1] for c in CASES if answer._CANONICAL.fullmatch(c[1])]
+    assert len(canon) >= 30
+    for r in canon:
+        general = answer._answer_blocks_letter(answer._outside_think(r), answer._VALID_ALL, OPTS)[1]
+        assert parse_answer(r, OPTS) == general, r
+        assert parse_answer(r, mode="paper") == answer._paper_letter(r, answer._VALID_ALL), r
