@@ -362,7 +362,8 @@ def plan(
     tasks: list[Task] = []
     missing: list[tuple[str, str]] = []
     cached = 0
-    for rel, kind in sorted(wanted.items()):
+    # Clips first: they are the long tasks, so a pool ends with short image tasks filling the gaps.
+    for rel, kind in sorted(wanted.items(), key=lambda item: (item[1] != "video", item[0])):
         source, entry = media_path(root, rel), entry_dir(cache, rel)
         if not force and read_manifest(entry, source) is not None:
             cached += 1

@@ -1,0 +1,235 @@
+"""extract-frames: cached pixels equal qwen-vl-utils' own decoding; resumable, atomic; Ray gives the same files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from seedbench_r1 import SPLITS, load_split
+from seedbench_r1.frame_cache import (
+    MANIFEST,
+    cached_frame_paths,
+    cached_image_path,
+    cached_video_for,
+    extract_frames,
+    qwen_video_entry,
+    read_manifest,
+)
+from seedbench_r1.protocol import image_spec, video_spec
+
+ALL = list(SPLITS)
+
+
+@pytest.fixture(scope="session")
+def cache(fixture_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("frames_cache")
+    summary = extract_frames(fixture_root, ALL, out, workers=1, progress=False)
+    assert summary.ok, summary.failures
+    assert summary.built > 0 and summary.cached == 0
+    return out
+
+
+@pytest.fixture
+def qwen_decord(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
+    """qwen-vl-utils with decord as its reader (torchcodec is installed here but cannot load its FFmpeg
+    libraries, and the torchvision fallback calls io.read_video, gone in torchvision 0.29)."""
+    import qwen_vl_utils.vision_process as vp
+
+    monkeypatch.setattr(vp, "get_video_reader_backend", lambda: "decord")
+    return vp
+
+
+def _png_stack(paths: list[Path]) -> torch.Tensor:
+    return torch.stack([torch.from_numpy(np.array(Image.open(p))).permute(2, 0, 1) for p in paths]).float()
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MANIFEST
+    }
+
+
+def _videos_and_images(root: Path) -> tuple[set[str], set[str]]:
+    videos, images = set(), set()
+    for split in ALL:
+        for r in load_split(root, split):
+            media = getattr(r, "media", None)
+            if media is None:
+                media = ([("video", r.video_relpath)] if r.has_video else []) + [("image", r.image_relpath)]
+            for kind, rel in media:
+                (videos if kind == "video" else images).add(rel)
+    return videos, images
+
+
+def test_cached_pixels_equal_qwen_vl_utils_fetch_video(fixture_root: Path, cache: Path, qwen_decord) -> None:  # noqa: ANN001
+    videos, images = _videos_and_images(fixture_root)
+    assert len(videos) >= 6
+    for rel in sorted(videos):
+        ref, meta = qwen_decord.fetch_video(
+            {"video": str(fixture_root / rel), **video_spec()}, return_video_metadata=True
+        )
+        assert meta["video_backend"] == "decord"  # no silent fallback to another reader
+        cached = cached_video_for(fixture_root, rel, cache)
+        assert cached is not None, rel
+        assert list(meta["frames_indices"]) == cached.indices, rel
+        assert torch.equal(_png_stack(cached.frames), ref), rel
+        # the lossless mp4 read the way a verl row reads it gives the same pixels too
+        again = qwen_decord.fetch_video(
+            {"video": str(cached.video), "nframes": len(cached.frames), **image_spec()}
+        )
+        assert torch.equal(again, ref), rel
+    for rel in sorted(images):
+        ref = np.array(qwen_decord.fetch_image({"image": str(fixture_root / rel), **image_spec()}))
+        from seedbench_r1.frame_cache import cached_image_for
+
+        path = cached_image_for(fixture_root, rel, cache)
+        assert path is not None and np.array_equal(np.array(Image.open(path)), ref), rel
+
+
+def test_lookup_by_sample(fixture_root: Path, cache: Path) -> None:
+    rows = list(load_split(fixture_root, "validation_L1"))
+    with_video = next(r for r in rows if r.has_video)
+    without = next(r for r in rows if not r.has_video)
+    frames = cached_frame_paths(fixture_root, with_video, cache)
+    assert frames and all(p.suffix == ".png" and p.is_file() for p in frames)
+    assert cached_frame_paths(fixture_root, without, cache) is None
+    assert cached_image_path(fixture_root, without, cache).is_file()
+    assert qwen_video_entry(fixture_root, without, cache) is None
+    # nothing cached in another folder
+    assert cached_frame_paths(fixture_root, with_video, cache / "elsewhere") is None
+    # the manifest carries what Qwen2.5-VL's time encoding needs
+    manifest = json.loads((frames[0].parent / MANIFEST).read_text())
+    assert manifest["rule"]["protocol_version"] >= 1 and manifest["sample_fps"] > 0
+    assert len(manifest["indices"]) == len(frames) == len(manifest["frames"])
+
+
+def test_rerun_is_a_no_op(fixture_root: Path, cache: Path) -> None:
+    before = {p: p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file()}
+    summary = extract_frames(fixture_root, ALL, cache, workers=1, progress=False)
+    assert (summary.built, len(summary.failures)) == (0, 0) and summary.cached == len(
+        [p for p in cache.rglob(MANIFEST)]
+    )
+    assert {p: p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file()} == before
+
+
+def test_interrupted_run_completes_without_duplicates(
+    fixture_root: Path, cache: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "cache"
+    cmd = [sys.executable, "-m", "seedbench_r1", "extract-frames", "--root", str(fixture_root)]
+    cmd += ["--splits", *ALL, "--out", str(out), "--workers", "1", "--no-progress"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(list(out.rglob(MANIFEST))) < 3 and proc.poll() is None:
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    done_before = len(list(out.rglob(MANIFEST)))
+    assert 3 <= done_before < len(list(cache.rglob(MANIFEST))), "the run was not interrupted part-way"
+
+    # Plant the other ways an entry can be half-done: files without a manifest, a truncated frame, a stale rule.
+    entries = sorted(p.parent for p in out.rglob(MANIFEST))
+    video_entry = next(e for e in entries if (e / "frame_00.png").exists())
+    (video_entry / "frame_00.png").write_bytes((video_entry / "frame_00.png").read_bytes()[:100])
+    stale = next(e for e in entries if e != video_entry)
+    manifest = json.loads((stale / MANIFEST).read_text())
+    manifest["rule"]["protocol_version"] = 0
+    (stale / MANIFEST).write_text(json.dumps(manifest))
+    orphan = out / "videos" / "Ego4D" / "ego_mid_2997fps.mp4"
+    shutil.rmtree(orphan, ignore_errors=True)
+    orphan.mkdir(parents=True)
+    (orphan / "frame_00.png").write_bytes(b"half")
+    assert read_manifest(video_entry) is None and read_manifest(stale) is None
+
+    rerun = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    assert "0 failed" in rerun.stdout
+    # complete, identical to an uninterrupted run, nothing extra (no temp folders, no duplicate frames)
+    assert _tree(out) == _tree(cache)
+    assert not [p for p in out.rglob("*") if ".tmp-" in p.name or ".old-" in p.name]
+
+
+def test_failures_are_summarised(broken_root: Path, tmp_path: Path) -> None:
+    rows = [json.loads(line) for line in (broken_root / "annotations" / "validation_L1.jsonl").open()]
+    target = next(r for r in rows if r["task_progress_metadata"])
+    target["video_basename"] = "one_frame.mp4"  # too short for the frame rule
+    (broken_root / "annotations" / "validation_L1.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in rows)
+    )
+    (broken_root / "images" / rows[2]["video_source"] / rows[2]["current_observation_basename"]).unlink()
+    summary = extract_frames(broken_root, ["validation_L1"], tmp_path / "c", workers=1, progress=False)
+    reasons = dict(summary.failures)
+    assert "at least 2 frames" in reasons["videos/EpicKitchens/one_frame.mp4"]
+    assert (
+        "not found" in reasons[f"images/{rows[2]['video_source']}/{rows[2]['current_observation_basename']}"]
+    )
+    assert summary.built > 0 and not summary.ok
+    assert not [p for p in (tmp_path / "c").rglob("*") if ".tmp-" in p.name]
+
+
+def test_ray_gives_the_same_files(fixture_root: Path, cache: Path, tmp_path: Path) -> None:
+    ray = pytest.importorskip("ray")
+    out = tmp_path / "ray_cache"
+    try:
+        ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+        summary = extract_frames(fixture_root, ALL, out, use_ray=True, progress=False)
+    finally:
+        ray.shutdown()
+    assert summary.ok and summary.built == len(list(cache.rglob(MANIFEST)))
+    assert _tree(out) == _tree(cache)
+
+
+def test_verl_row_from_cache_gives_same_processor_inputs(
+    fixture_root: Path,
+    cache: Path,
+    tiny_qwen2_vl: Path,
+    qwen_decord,  # noqa: ANN001
+) -> None:
+    from transformers import AutoProcessor
+
+    processor = AutoProcessor.from_pretrained(tiny_qwen2_vl)
+    sample = next(r for r in load_split(fixture_root, "validation_L3") if r.has_video)
+    clip_row = {"video": str(sample.video_path(fixture_root)), **video_spec()}
+    cache_row = qwen_video_entry(fixture_root, sample, cache)
+    image = {"image": str(sample.image_path(fixture_root)), **image_spec()}
+    cached_image = {"image": str(cached_image_path(fixture_root, sample, cache)), **image_spec()}
+    outputs = []
+    for video, img in ((clip_row, image), (cache_row, cached_image)):
+        messages = [{"role": "user", "content": [{"type": "video", **video}, {"type": "image", **img}]}]
+        images, videos, kwargs = qwen_decord.process_vision_info(messages, return_video_kwargs=True)
+        text = processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        out = processor(
+            text=[text], images=images, videos=videos, do_sample_frames=False, return_tensors="pt"
+        )
+        outputs.append((out, kwargs))
+    (a, ka), (b, kb) = outputs
+    assert set(a) == set(b) and all(torch.equal(a[k], b[k]) for k in a)
+    assert ka["fps"] == pytest.approx(kb["fps"], rel=1e-4)  # the sampled fps Qwen2.5-VL's time encoding reads
+    assert a["video_grid_thw"].tolist()[0][1:] == [18, 18] and a["image_grid_thw"].tolist() == [[1, 18, 18]]
+
+
+def test_png_frame_list_is_altered_by_qwen_vl_utils_0_0_14(
+    fixture_root: Path, cache: Path, qwen_decord
+) -> None:  # noqa: ANN001
+    """Why frames.mp4 exists: a 252px frame list goes 252 -> 224 -> 252 inside fetch_video (patch size doubled
+    in its fetch_image call). If this starts failing, qwen-vl-utils fixed it and frame lists become usable."""
+    rel = "videos/Ego4D/ego_long_30fps.mp4"
+    cached = cached_video_for(fixture_root, rel, cache)
+    as_list = qwen_decord.fetch_video({"video": [str(p) for p in cached.frames], **video_spec()})
+    assert as_list.shape == (16, 3, 252, 252)
+    assert not torch.equal(as_list, _png_stack(cached.frames))
