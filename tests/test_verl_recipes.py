@@ -1,0 +1,234 @@
+"""The verl recipes composed by hydra against the installed verl 0.9.1: paper values, schema keys, batch sizes,
+and the reward they name resolved by verl's own loader.
+
+Composition uses hydra's compose API on the recipe folder, which is what ``python -m verl.trainer.main_ppo
+--config-path=<recipe dir> --config-name=<name>`` does (that launch line itself takes ~30 s of imports here and
+was checked by hand with ``--cfg job --resolve``; see docs/verl.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from omegaconf import DictConfig, OmegaConf
+
+from verl_recipe import RECIPES, recipe_dir
+
+GRPO = ("seedbench_r1_grpo", "seedbench_r1_grpo_qwen2_5_vl", "seedbench_r1_grpo_smoke")
+# Dicts verl passes through without a schema: their keys are ours to choose.
+PASS_THROUGH = ("reward.custom_reward_function.reward_kwargs", "ray_kwargs.ray_init.runtime_env.env_vars")
+
+
+def compose(name: str, overrides: list[str] | None = None) -> DictConfig:
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(recipe_dir()), version_base=None):
+        return hydra_compose(config_name=name, overrides=overrides or [])
+
+
+def compose_base(name: str) -> DictConfig:
+    from hydra import compose as hydra_compose
+    from hydra import initialize_config_module
+
+    with initialize_config_module(config_module="verl.trainer.config", version_base=None):
+        return hydra_compose(config_name=name)
+
+
+@pytest.fixture(scope="module")
+def configs(monkeypatch_module: pytest.MonkeyPatch) -> dict[str, DictConfig]:
+    return {name: compose(name) for name in RECIPES}
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    mp = pytest.MonkeyPatch()
+    mp.setenv("SEEDBENCH_R1_VERL_DATA", "/data/sb")
+    yield mp
+    mp.undo()
+
+
+def test_recipe_dir_holds_every_recipe_and_script() -> None:
+    for name in RECIPES:
+        assert (recipe_dir() / f"{name}.yaml").is_file()
+    for script in (
+        "run_prepare.sh",
+        "run_grpo.sh",
+        "run_grpo_qwen2_5_vl.sh",
+        "run_grpo_smoke.sh",
+        "run_sft.sh",
+    ):
+        assert (recipe_dir() / script).is_file()
+
+
+@pytest.mark.parametrize("name", RECIPES)
+def test_no_mandatory_value_left_open(configs: dict[str, DictConfig], name: str) -> None:
+    cfg = configs[name]
+    assert OmegaConf.missing_keys(cfg) == set()
+    resolved = OmegaConf.to_container(cfg, resolve=True)  # every interpolation resolves
+    assert isinstance(resolved, dict)
+
+
+def test_grpo_paper_setting(configs: dict[str, DictConfig]) -> None:
+    c = configs["seedbench_r1_grpo"]
+    a, r = c.actor_rollout_ref.actor, c.actor_rollout_ref.rollout
+    assert c.actor_rollout_ref.model.path == "Qwen/Qwen2-VL-7B-Instruct"
+    assert c.algorithm.adv_estimator == "grpo"
+    assert a.optim.lr == 1e-6
+    assert a.use_kl_loss is True and a.kl_loss_coef == 0.1 and c.algorithm.use_kl_in_reward is False
+    assert r.n == 8 and r.temperature == 1.0 and r.name == "vllm" and r.do_sample is True
+    assert c.data.max_response_length == 256
+    assert c.trainer.total_epochs == 1 and c.trainer.n_gpus_per_node == 8 and c.trainer.nnodes == 1
+    assert c.actor_rollout_ref.model.enable_gradient_checkpointing is True
+    assert a.fsdp_config.dtype == "bfloat16"
+    assert c.reward.custom_reward_function.path == "pkg://reward_fns.seedbench_r1"
+    assert c.reward.custom_reward_function.name == "compute_score"
+    assert c.reward.custom_reward_function.reward_kwargs.format_weight == 0.0
+    assert "custom_reward_function" not in c or c.custom_reward_function.path is None  # the 0.8 key, ignored
+    # Validation during training: the evaluation's greedy decoding.
+    v = r.val_kwargs
+    assert v.do_sample is False and v.temperature == 0 and v.n == 1
+    assert c.data.train_files == "/data/sb/training_6k.parquet"
+    assert list(c.data.val_files) == [f"/data/sb/validation_L{i}.parquet" for i in (1, 2, 3)]
+    assert c.data.image_key == "images" and c.data.video_key == "videos" and c.data.prompt_key == "prompt"
+    assert c.ray_kwargs.ray_init.runtime_env.env_vars.FORCE_QWENVL_VIDEO_READER == "decord"
+
+
+def test_grpo_qwen2_5_vl_setting(configs: dict[str, DictConfig]) -> None:
+    c = configs["seedbench_r1_grpo_qwen2_5_vl"]
+    a = c.actor_rollout_ref.actor
+    assert c.actor_rollout_ref.model.path == "Qwen/Qwen2.5-VL-7B-Instruct"
+    assert a.use_kl_loss is False and c.algorithm.use_kl_in_reward is False
+    assert c.data.max_response_length == 768
+    assert a.optim.lr == 1e-6 and a.optim.lr_scheduler_type == "cosine"
+    assert c.actor_rollout_ref.rollout.n == 8 and c.actor_rollout_ref.rollout.name == "vllm"
+    assert c.reward.custom_reward_function.reward_kwargs.format_weight == 1.0
+
+
+def test_smoke_setting(configs: dict[str, DictConfig]) -> None:
+    c = configs["seedbench_r1_grpo_smoke"]
+    assert c.actor_rollout_ref.model.path == "Qwen/Qwen2-VL-2B-Instruct"
+    assert c.trainer.n_gpus_per_node == 1 and c.trainer.nnodes == 1 and c.trainer.total_training_steps == 3
+    assert c.actor_rollout_ref.rollout.tensor_model_parallel_size == 1
+
+
+def test_sft_setting(configs: dict[str, DictConfig]) -> None:
+    c = configs["seedbench_r1_sft"]
+    assert c.model.path == "Qwen/Qwen2-VL-7B-Instruct"
+    assert (
+        c.optim.lr == 2e-5 and c.optim.lr_scheduler_type == "cosine" and c.optim.lr_warmup_steps_ratio == 0.1
+    )
+    assert c.trainer.total_epochs == 1
+    assert c.data.train_batch_size == 8 * 16  # 8 GPUs x 16 accumulation x 1 per GPU
+    assert c.data.train_files == "/data/sb/training_with_cot_6k.parquet" and c.data.messages_key == "messages"
+    assert "hf_model" in c.checkpoint.save_contents  # a Hugging Face folder to seed GRPO / load in lmms-eval
+    assert c.engine.dtype == "bfloat16"
+
+
+def _leaves(node: object, prefix: str = "") -> list[str]:
+    if isinstance(node, DictConfig):
+        out: list[str] = []
+        for key in node:
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if path.startswith(PASS_THROUGH) or path.split(".")[0] in ("hydra", "defaults"):
+                continue
+            out += _leaves(node[key], path) if isinstance(node[key], DictConfig) else [path]
+        return out
+    return [prefix]
+
+
+def _has_key(cfg: DictConfig, dotted: str) -> bool:
+    """Whether ``dotted`` is a key of ``cfg`` (a mandatory ``???`` value counts: ``in`` would say no)."""
+    node: object = cfg
+    for part in dotted.split("."):
+        if not isinstance(node, DictConfig) or part not in node.keys():
+            return False
+        node = node._get_node(part)
+    return True
+
+
+@pytest.mark.parametrize(
+    ("recipe", "base"),
+    # seedbench_r1_grpo.yaml only names the search path and includes the base (checked: it sets no key).
+    [(n, "ppo_trainer") for n in ("seedbench_r1_grpo_base", *GRPO[1:])]
+    + [("seedbench_r1_sft", "sft_trainer_engine")],
+)
+def test_every_recipe_key_exists_in_verl(recipe: str, base: str) -> None:
+    """No silently ignored key: every key a recipe file sets is in verl's own composed config."""
+    raw = OmegaConf.load(Path(recipe_dir()) / f"{recipe}.yaml")
+    base_cfg = compose_base(base)
+    keys = _leaves(raw)
+    assert keys  # the walk found the recipe's keys
+    unknown = [k for k in keys if not _has_key(base_cfg, k)]
+    assert unknown == []
+
+
+@pytest.mark.parametrize("name", GRPO[:2])
+@pytest.mark.parametrize("nnodes", [1, 2])
+def test_batch_sizes_divide_as_verl_requires(name: str, nnodes: int) -> None:
+    """verl's own validate_config (what main_ppo runs first) on 8 GPUs and on 2 nodes of 8."""
+    from verl.trainer.ppo.utils import need_critic, need_reference_policy
+    from verl.utils.config import validate_config
+
+    cfg = compose(name, [f"trainer.nnodes={nnodes}"])
+    validate_config(cfg, use_reference_policy=need_reference_policy(cfg), use_critic=need_critic(cfg))
+    assert need_reference_policy(cfg) is (name == "seedbench_r1_grpo")
+    assert not need_critic(cfg)
+    # The worker-side check verl runs later on the GPUs (engine_workers.py: the mini batch in rollouts must
+    # split over the data-parallel ranks), and whole mini batches per step.
+    n_gpus = cfg.trainer.n_gpus_per_node * nnodes
+    a, n = cfg.actor_rollout_ref.actor, cfg.actor_rollout_ref.rollout.n
+    assert (a.ppo_mini_batch_size * n) % n_gpus == 0
+    assert ((a.ppo_mini_batch_size * n) // n_gpus) % a.ppo_micro_batch_size_per_gpu == 0
+    assert cfg.data.train_batch_size % a.ppo_mini_batch_size == 0
+    # A batch that does not divide is refused by the same verl check (the check can fail).
+    bad = compose(
+        name,
+        [
+            f"trainer.nnodes={nnodes}",
+            "data.train_batch_size=1",
+            "actor_rollout_ref.actor.ppo_mini_batch_size=1",
+            "actor_rollout_ref.rollout.n=3",
+        ],
+    )
+    with pytest.raises(AssertionError, match="must be divisible"):
+        validate_config(bad, use_reference_policy=need_reference_policy(bad), use_critic=False)
+
+
+def test_smoke_batch_sizes_on_one_gpu() -> None:
+    from verl.trainer.ppo.utils import need_critic, need_reference_policy
+    from verl.utils.config import validate_config
+
+    cfg = compose("seedbench_r1_grpo_smoke")
+    validate_config(cfg, use_reference_policy=need_reference_policy(cfg), use_critic=need_critic(cfg))
+
+
+def test_recipe_reward_resolves_through_verl_and_scores_a_batch() -> None:
+    from verl.trainer.ppo.reward import get_custom_reward_fn
+
+    cfg = compose("seedbench_r1_grpo")
+    fn = get_custom_reward_fn(cfg)
+    assert fn is not None
+    options = ["open fridge", "take milk", "close fridge", "pour milk"]
+    responses = [
+        "<think>milk is next</think><answer>B</answer>",
+        "<think>x</think><answer>A</answer>",
+        "no tags, B",
+        "<answer>B</answer>",
+    ]
+    scores = [
+        fn(data_source="seedbench_r1_l1", solution_str=r, ground_truth="B", extra_info={"options": options})
+        for r in responses
+    ]
+    # format weight 0 (the paper): the score is accuracy only, so the untagged-but-right and the tag-only
+    # right answers differ only by tags.
+    assert [s["score"] for s in scores] == [1.0, 0.0, 0.0, 1.0]
+    q25 = get_custom_reward_fn(compose("seedbench_r1_grpo_qwen2_5_vl"))
+    s = q25(
+        data_source="seedbench_r1_l1",
+        solution_str=responses[0],
+        ground_truth="B",
+        extra_info={"options": options},
+    )
+    assert s["score"] == 2.0  # accuracy + 1.0 x format
