@@ -85,8 +85,10 @@ def read_jsonl(path: Path, label: str | None = None) -> MetricLog:
     if bad > 1:
         problems.append(f"{path}: {bad} unreadable lines in all, left out")
     if not by_step:
-        raise CurvesError(f"{path}: no numeric metrics found; expected verl's file logger JSONL "
-                          '({"step": N, "data": {...}} per line)')  # fmt: skip
+        raise CurvesError(
+            f"{path}: no numeric metrics found; expected verl's file logger JSONL "
+            '({"step": N, "data": {...}} per line)' + "".join(f"; {p}" for p in problems)
+        )
     return MetricLog(label or path.stem, path, "jsonl", _sorted(by_step), problems)
 
 
