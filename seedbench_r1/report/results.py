@@ -152,7 +152,12 @@ def load_runs(
             errors.append(str(exc))
             continue
         for f in files:
-            name = label or (path.name if f.parent in (path, path.parent) else f"{path.name}/{f.parent.name}")
+            if label:
+                name = label
+            elif path.is_file():
+                name = f.parent.name
+            else:
+                name = path.name if f.parent == path else f"{path.name}/{f.parent.name}"
             if label and len(files) > 1:
                 name = f"{label}/{f.parent.name}"
             try:
@@ -341,7 +346,7 @@ def _value(entry: Any) -> float | None:
     if isinstance(entry, dict):
         for n in VALUE_FIELDS:
             v = entry.get(n)
-            if isinstance(v, (int, float)) and not isinstance(v, str):
+            if isinstance(v, (int, float)):
                 return float(v)
     return None
 
