@@ -270,9 +270,10 @@ class SeedBenchR1QwenVL(lmms):
         cfg.do_sample = do_sample
         if do_sample:
             cfg.temperature = temperature if temperature > 0 else 1.0
-            for key in ("top_p", "top_k"):
-                if gen_kwargs.get(key) is not None:
-                    setattr(cfg, key, type(getattr(cfg, key, 0.0) or 0.0)(gen_kwargs[key]))
+            if gen_kwargs.get("top_p") is not None:
+                cfg.top_p = float(gen_kwargs["top_p"])
+            if gen_kwargs.get("top_k") is not None:
+                cfg.top_k = int(gen_kwargs["top_k"])
         else:
             # Greedy: drop the checkpoint's sampling knobs so transformers does not warn about them.
             cfg.temperature, cfg.top_p, cfg.top_k = None, None, None

@@ -214,6 +214,9 @@ def test_greedy_and_sampling_configs(tiny_qwen2_vl: Path, l1_docs: list[dict[str
     assert greedy.do_sample is False and greedy.max_new_tokens == 1024
     paper = lm.generation_config({"temperature": 1, "do_sample": True, "max_new_tokens": 256})
     assert paper.do_sample is True and paper.temperature == 1.0 and paper.max_new_tokens == 256
+    tuned = lm.generation_config({"temperature": "0.7", "top_p": "0.9", "top_k": "20", "min_new_tokens": 3})
+    assert (tuned.temperature, tuned.top_p, tuned.top_k, tuned.min_new_tokens) == (0.7, 0.9, 20, 3)
+    assert isinstance(tuned.top_k, int) and tuned.do_sample is True
     assert lm.generation_config({}).max_new_tokens == 1024  # the class default when the task sets none
 
 
