@@ -193,10 +193,19 @@ def describe_repo(files: Sequence[str], limit: int = 40) -> str:
 # --------------------------------------------------------------------------------------------- hub calls
 
 
+def _hub_hint() -> str:
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    token = "set" if os.environ.get("HF_TOKEN") else "not set"
+    return f"(endpoint {endpoint}, HF_TOKEN {token}; HF_ENDPOINT selects a mirror)"
+
+
 def list_repo_files(repo_id: str = REPO_ID, revision: str | None = None) -> list[str]:
     from huggingface_hub import HfApi
 
-    return list(HfApi().list_repo_files(repo_id, repo_type="dataset", revision=revision))
+    try:
+        return list(HfApi().list_repo_files(repo_id, repo_type="dataset", revision=revision))
+    except Exception as exc:  # network, auth, offline mode: one clear message instead of a traceback
+        raise DownloadError(f"cannot list the files of dataset {repo_id} {_hub_hint()}: {exc}") from exc
 
 
 def fetch(root: Path, patterns: list[str], repo_id: str = REPO_ID, revision: str | None = None) -> None:
@@ -205,9 +214,14 @@ def fetch(root: Path, patterns: list[str], repo_id: str = REPO_ID, revision: str
         return
     from huggingface_hub import snapshot_download
 
-    snapshot_download(
-        repo_id, repo_type="dataset", revision=revision, local_dir=str(root), allow_patterns=patterns
-    )
+    try:
+        snapshot_download(
+            repo_id, repo_type="dataset", revision=revision, local_dir=str(root), allow_patterns=patterns
+        )
+    except Exception as exc:  # partial files stay; a rerun resumes them
+        raise DownloadError(
+            f"download from {repo_id} failed {_hub_hint()}: {exc}\nrerun the same command to resume"
+        ) from exc
 
 
 # --------------------------------------------------------------------------------------------- unpacking

@@ -33,6 +33,7 @@ class SplitReport:
     undecodable: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # size / domain / file-level problems
     notes: list[str] = field(default_factory=list)  # mismatches that were not asserted
+    expected: int | None = None  # the row count asserted, if any
     videos: int = 0  # distinct clips referenced
     images: int = 0  # distinct images referenced
 
@@ -59,12 +60,11 @@ class VerifyReport:
         head = ("split", "rows", "expected", "bad rows", "missing clips", "missing images", "undecodable", "")
         lines = [head]
         for s in self.splits:
-            info = SPLITS.get(s.split)
             lines.append(
                 (
                     s.split,
                     str(s.rows),
-                    str(info.expected_rows) if info and info.expected_rows else "-",
+                    str(s.expected) if s.expected is not None else "-",
                     str(len(s.bad_rows)),
                     str(len(s.missing_videos)),
                     str(len(s.missing_images)),
@@ -146,6 +146,7 @@ def verify_split(
     info = data.info
     protocol_rows = info.expected_rows if info.name in SPLITS else None
     wanted = expected_rows if expected_rows is not None else (protocol_rows if expect_sizes else None)
+    report.expected = wanted
     if wanted is not None and total != wanted:
         report.problems.append(f"{total} rows, expected {wanted}")
     elif wanted is None and protocol_rows is not None and total != protocol_rows:

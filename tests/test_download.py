@@ -154,3 +154,19 @@ def test_corrupt_archive_is_reported_and_not_marked(tmp_path: Path) -> None:
     with pytest.raises(dl.DownloadError, match="cannot unpack videos/bad.zip"):
         dl.unpack(tmp_path, archive)
     assert not dl.is_unpacked(tmp_path, archive)
+
+
+def test_hub_errors_become_one_clear_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    import huggingface_hub
+
+    class DownApi:
+        def list_repo_files(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            raise ConnectionError("network unreachable")
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", DownApi)
+    monkeypatch.setenv("HF_ENDPOINT", "https://mirror.example")
+    assert main(["download", "--root", str(tmp_path), "--parts", "validation"]) == 1
+    err = capsys.readouterr().err
+    assert "endpoint https://mirror.example" in err and "network unreachable" in err
