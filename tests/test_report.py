@@ -23,12 +23,16 @@ from seedbench_r1.report.results import load_runs
 from seedbench_r1.report.stats import compare_paired, mcnemar, paired_bootstrap, wilson
 
 REPO = Path(__file__).resolve().parents[1]
-LETTERS_RUN = ("B", "D")
+# The dummy model's fixed responses: always B (well formatted), and no answer at all (no <answer> block).
+RESPONSES = {
+    "B": "<think>always B</think><answer>B</answer>",
+    "none": "<think>I cannot tell what comes next.</think>",
+}
 DOMAIN_KEYS = {"Daily life": "daily_life", "Hobbies": "hobbies", "Recreation": "recreation", "Work": "work"}
 
 
 def _expected(root: Path, letter: str) -> dict[str, tuple[int, int]]:
-    """(correct, total) per report column for a model that always answers ``letter``."""
+    """(correct, total) per report column for a model that always answers ``letter`` ("none": never)."""
     out: dict[str, tuple[int, int]] = {}
     for level in ("L1", "L2", "L3"):
         rows = [
@@ -56,7 +60,7 @@ for argv in json.loads(sys.argv[1]):
 
 @pytest.fixture(scope="module")
 def lmms_runs(fixture_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Two real lmms-eval runs (the dummy model always answering B, then D) with --log_samples."""
+    """Two real lmms-eval runs (the dummy model always answering B, then never answering) with --log_samples."""
     base = tmp_path_factory.mktemp("lmms_runs")
     env = {
         **os.environ,
@@ -64,11 +68,11 @@ def lmms_runs(fixture_root: Path, tmp_path_factory: pytest.TempPathFactory) -> d
         "HF_HUB_OFFLINE": "1",
         "HF_DATASETS_OFFLINE": "1",
     }
-    outs = {letter: base / f"dummy_{letter}" for letter in LETTERS_RUN}
+    outs = {letter: base / f"dummy_{letter}" for letter in RESPONSES}
     argvs = [
         [
             "--model", "dummy",
-            "--model_args", f"response=<think>always {letter}</think><answer>{letter}</answer>",
+            "--model_args", f"response={RESPONSES[letter]}",
             "--tasks", "seedbench_r1",
             "--include_path", str(REPO / "lmms_eval_tasks"),
             "--output_path", str(out),
@@ -100,9 +104,11 @@ def test_real_run_counts_from_logged_samples(lmms_runs: dict[str, Path], fixture
             cell = run.cells[col.key]
             assert (cell.correct, cell.total) == expected[col.key], (letter, col.key)
             assert cell.pct == pytest.approx(100 * expected[col.key][0] / expected[col.key][1])
-        # The dummy answers in the right format every time and always the same letter.
+        # The dummy answers in the right format every time and always the same letter, or never answers.
+        answered = letter != "none"
         for level in ("L1", "L2", "L3"):
-            assert run.extras[level].format_rate == 1.0 and run.extras[level].no_answer_rate == 0.0
+            assert run.extras[level].format_rate == float(answered)
+            assert run.extras[level].no_answer_rate == float(not answered)
             table = run.letter_table(level)
             assert sum(c[letter] for c in table.values()) == expected[level][1]
             assert {p for c in table.values() for p in c} == {letter}
@@ -135,7 +141,7 @@ def test_report_command_end_to_end(lmms_runs: dict[str, Path], fixture_root: Pat
         [
             "report",
             f"B={lmms_runs['B']}",
-            f"D={lmms_runs['D']}",
+            f"none={lmms_runs['none']}",
             "--paper",
             "--out",
             str(out),
@@ -145,17 +151,20 @@ def test_report_command_end_to_end(lmms_runs: dict[str, Path], fixture_root: Pat
     )
     assert rc == 0
     md = (out / "report.md").read_text()
-    eb, ed = _expected(fixture_root, "B"), _expected(fixture_root, "D")
+    eb, ed = _expected(fixture_root, "B"), _expected(fixture_root, "none")
     b1, n1 = eb["L1"]
     lo, hi = wilson(b1, n1)
     assert f"| B | {100 * b1 / n1:.2f} ({b1}/{n1}) [{100 * lo:.1f}, {100 * hi:.1f}]" in md
     assert "printed 32.30†" in md and "typo" in md
-    assert "## Paired comparisons" in md and "## Predicted vs gold letters: D" in md
+    assert f"| none | 0.00 (0/{n1}) | 100.00 ({n1}/{n1}) |" in md  # L1 format and no-answer shares
+    assert f"| B | 100.00 ({n1}/{n1}) | 0.00 (0/{n1}) |" in md
+    assert f"| L1 all | 0 (0.0%) | 0 (0.0%) | 0 (0.0%) | 0 (0.0%) | {n1} (100.0%) | {n1} |" in md
+    assert "## Paired comparisons" in md and "## Predicted vs gold letters: none" in md
 
     with open(out / "table.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 5 * len(COLUMNS)  # two runs + three paper rows
-    d_l3 = next(r for r in rows if r["row"] == "D" and r["column"] == "L3")
+    d_l3 = next(r for r in rows if r["row"] == "none" and r["column"] == "L3")
     assert (int(d_l3["correct"]), int(d_l3["total"])) == ed["L3"]
     vanilla_hobbies = next(
         r for r in rows if r["row"].startswith("paper Vanilla") and r["column"] == "L3 Hobbies"
@@ -166,7 +175,7 @@ def test_report_command_end_to_end(lmms_runs: dict[str, Path], fixture_root: Pat
         "32.30",
     )
 
-    # Paired: D - B on the same samples; B-only-right = gold B samples, D-only-right = gold D samples.
+    # Paired: none - B on the same samples; only B is ever right, on the gold-B samples.
     with open(out / "paired.csv", newline="") as fh:
         paired = {r["column"]: r for r in csv.DictReader(fh)}
     for col in COLUMNS:
@@ -212,7 +221,7 @@ def test_bad_input_is_reported_and_the_rest_renders(
 
     out = tmp_path / "rep"
     rc = main(
-        ["report", str(not_a_run), str(partial), str(lmms_runs["D"]), "--out", str(out), "--n-boot", "500"]
+        ["report", str(not_a_run), str(partial), str(lmms_runs["none"]), "--out", str(out), "--n-boot", "500"]
     )
     assert rc == 0
     err = capsys.readouterr().err
@@ -222,7 +231,7 @@ def test_bad_input_is_reported_and_the_rest_renders(
     assert "## Problems" in md and "not an lmms-eval output folder" in md
     partial_row = next(line for line in md.splitlines() if line.startswith("| partial/partial-model |"))
     assert partial_row.count("n/a (missing: no seedbench_r1_l3 results)") == 5
-    assert "| dummy_D |" in md
+    assert "| dummy_none |" in md
     assert (out / "report.png").stat().st_size > 0
 
     # Nothing readable at all: exit code 1, still a report naming the problem.
