@@ -300,6 +300,13 @@ def test_paired_bootstrap_and_mcnemar() -> None:
     assert diff == pytest.approx(0.12)
     assert 0 < lo < diff < hi
     assert paired_bootstrap(a, b, n_boot=4000, seed=1) == (diff, lo, hi)  # seeded: reproducible
+    # The multinomial shortcut is the pair bootstrap: compare with resampling index vectors directly.
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    d = np.asarray(b) - np.asarray(a)
+    naive = d[rng.integers(0, len(d), size=(4000, len(d)))].mean(axis=1)
+    assert (lo, hi) == pytest.approx(tuple(np.percentile(naive, [2.5, 97.5])), abs=0.015)
     b_only, a_only, p_exact, stat, p_chi2 = mcnemar(a, b)
     assert (b_only, a_only) == (12, 0)
     assert p_exact == pytest.approx(2 * 0.5**12)
