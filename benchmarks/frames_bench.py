@@ -112,17 +112,25 @@ def main() -> None:
             load_observation(s.image_path(root))
             assert clip.frames.shape[0] == 16
 
+        # Cache lookups happen once, when the verl parquet is written; rollout workers only read the entries.
+        from seedbench_r1.frame_cache import cached_frame_paths
+
+        rows = {
+            s.sample_id: (qwen_video_entry(root, s), cached_frame_paths(root, s), cached_image_path(root, s))
+            for s in samples
+        }
+
         def way_c(s: Sample) -> None:
-            v = vp.fetch_video(qwen_video_entry(root, s))
-            vp.fetch_image({"image": str(cached_image_path(root, s)), **image_spec()})
+            video, _, image = rows[s.sample_id]
+            v = vp.fetch_video(video)
+            vp.fetch_image({"image": str(image), **image_spec()})
             assert v.shape[0] == 16
 
         def way_c_png(s: Sample) -> None:
-            from seedbench_r1.frame_cache import cached_frame_paths
-
-            frames = [np.asarray(Image.open(p)) for p in cached_frame_paths(root, s)]
-            np.asarray(Image.open(cached_image_path(root, s)))
-            assert len(frames) == 16
+            _, frames, image = rows[s.sample_id]
+            arrays = [np.asarray(Image.open(p)) for p in frames]
+            np.asarray(Image.open(image))
+            assert len(arrays) == 16
 
         ways = {
             "a qwen-vl-utils": way_a,
