@@ -140,7 +140,12 @@ def cached_video_for(
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir(root)
     entry = entry_dir(cache, relpath)
     manifest = read_manifest(entry, media_path(root, relpath))
-    if manifest is None or manifest.get("kind") != "video":
+    if (
+        manifest is None
+        or manifest.get("kind") != "video"
+        or not manifest.get("frames")
+        or not manifest.get("video")
+    ):
         return None
     return CachedVideo(
         frames=[entry / name for name in manifest["frames"]],
