@@ -52,7 +52,9 @@ def bar_chart(
         for xpos in missing:  # a gap is shown, never silently dropped
             ax.text(xpos, 1, "n/a", rotation=90, ha="center", va="bottom", fontsize=7, color=cmap(i % 10))
     ax.axhline(25, color="grey", linestyle=":", linewidth=1)
-    ax.text(-0.45, 25.5, "chance (25%)", ha="left", va="bottom", fontsize=8, color="grey")
+    # Label the chance line just outside the right edge, where no bar can hide it.
+    ax.annotate("chance\n25%", xy=(1.0, 25), xycoords=("axes fraction", "data"), xytext=(4, 0),
+                textcoords="offset points", ha="left", va="center", fontsize=8, color="grey")  # fmt: skip
     labels = [
         c.label.replace("L3 ", "L3\n") if c.domain else (f"{c.label}\noverall" if c.key == "L3" else c.label)
         for c in COLUMNS
