@@ -35,7 +35,7 @@ def test_wheel_declares_console_script_and_model_entry_point(wheel):
     (ep_name,) = [n for n in wheel.namelist() if n.endswith("entry_points.txt")]
     text = wheel.read(ep_name).decode()
     assert "seedbench-r1 = seedbench_r1.cli:main" in text
-    assert "[lmms_eval.models]" in text and "lmms_eval_tasks.model:SeedBenchR1QwenVL" in text
+    assert "[lmms_eval.models]" in text and "lmms_eval_tasks.model:manifest" in text
 
 
 def test_faces_import_together():
