@@ -46,7 +46,12 @@ def cases(small_root: Path) -> dict[int, dict[str, Any]]:
     out = {}
     for doc in load_docs("validation_L1", small_root):
         frames = frame_count(*probe_clip(doc["video_path"])) if doc["video_path"] else 0
-        out[doc["sample_id"]] = {"question": doc["question"], "choice_a": doc["choice_a"], "frames": frames}
+        out[doc["sample_id"]] = {
+            "question": doc["question"],
+            "choice_a": doc["choice_a"],
+            "video_path": doc["video_path"],
+            "frames": frames,
+        }
     assert sorted(c["frames"] for c in out.values()) == [0, 2, 8, 16]
     return out
 
@@ -179,3 +184,43 @@ def test_huggingface_backend_with_qwen2_vl(
         total, _fps = probe_clip(video)
         # every frame of the clip, aspect kept: no 2 fps sampling, no 16-frame cap
         assert call["video_grid"] == [(total // 2, 18, 32)]
+
+
+def test_qwen2_5_vl_closest_model_args(
+    tiny_qwen2_5_vl: Path, small_root: Path, cases: dict[int, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import qwen_vl_utils.vision_process as vp
+    from lmms_eval.models.chat.qwen2_5_vl import Qwen2_5_VL
+
+    monkeypatch.setattr(vp, "FORCE_QWENVL_VIDEO_READER", "decord")
+    # min_pixels 3136 keeps the 252 x 252 image from being upscaled (default 200704); max_pixels 112896 keeps
+    # the 456 x 256 frames at 252 rows; max_num_frames 16 is the protocol's cap.
+    lm = Qwen2_5_VL(
+        pretrained=str(tiny_qwen2_5_vl),
+        device="cpu",
+        device_map="cpu",
+        min_pixels=3136,
+        max_pixels=112896,
+        max_num_frames=16,
+    )
+    recorder = RecordingProcessor(lm.processor)
+    monkeypatch.setattr(lm, "processor", recorder)
+    seen = record_model_inputs(lm.model)
+
+    out = evaluate(lm, small_root, monkeypatch)
+
+    assert out["n-samples"]["seedbench_r1_l1"]["effective"] == len(ROW_IDS)
+    assert len(recorder.calls) == len(ROW_IDS) == len(seen)
+    for call, model_saw in zip(recorder.calls, seen, strict=True):
+        case = cases[case_of(call, cases)]
+        assert [im.size for im in call["images"]] == [(252, 252)]
+        assert call["image_grid"] == [(1, 18, 18)] == model_saw["image_grid_thw"]
+        if case["frames"] == 0:
+            assert call["videos"] == [] and model_saw["video_grid_thw"] == []
+            continue
+        (video,) = call["videos"]
+        total, _fps = probe_clip(case["video_path"])
+        # uniform min(16, total) frames (even), whatever the clip's duration: the 4 s clip gets 16, not 8
+        expected = max(2, min(16, total) // 2 * 2)
+        assert tuple(video.shape) == (expected, 3, 252, 448)
+        assert call["video_grid"] == [(expected // 2, 18, 32)] == model_saw["video_grid_thw"]
