@@ -186,7 +186,8 @@ def _reason(exc: Exception) -> str:
     """A skip reason that groups alike errors (the field, or the error's first words)."""
     if isinstance(exc, AnnotationError):
         return f"bad annotation: field {exc.field!r}: {exc.reason.split(':')[0][:80]}"
-    return f"{type(exc).__name__}: {str(exc).split(':')[-1].strip()[:80]}"
+    reason = getattr(exc, "reason", None)  # set on the adapter's own media errors
+    return f"{type(exc).__name__}: {reason or str(exc)[:120]}"
 
 
 def convert_rows(
@@ -226,7 +227,9 @@ def media_exists(row: dict[str, Any]) -> None:
     for p in paths:
         if not Path(p).is_file():
             sid = (row.get("extra_info") or {}).get("sample_id", "?")
-            raise MediaError(f"sample {sid}: media file missing: {p}")
+            err = MediaError(f"sample {sid}: media file missing: {p}")
+            err.reason = "media file missing"  # type: ignore[attr-defined]
+            raise err
 
 
 def prepare_rl(

@@ -70,9 +70,9 @@ def video_entry(relpath: str, layout: MediaLayout, *, who: str = "") -> dict[str
 
     cached = cached_video_for(layout.root, relpath, layout.frame_cache)
     if cached is None:
-        raise MediaError(
+        raise _missing(
             f"{who}no valid frame-cache entry for {relpath} in {layout.frame_cache} "
-            "(build it first: see the frame cache section of the README)"
+            "(build it with `seedbench-r1 extract-frames`)"
         )
     spec = video_spec()
     return {
@@ -92,8 +92,14 @@ def image_entry(relpath: str, layout: MediaLayout, *, who: str = "") -> dict[str
 
     cached = cached_image_for(layout.root, relpath, layout.frame_cache)
     if cached is None:
-        raise MediaError(f"{who}no valid frame-cache entry for {relpath} in {layout.frame_cache}")
+        raise _missing(f"{who}no valid frame-cache entry for {relpath} in {layout.frame_cache}")
     return {"image": layout.written(cached), **image_spec()}
+
+
+def _missing(message: str) -> MediaError:
+    err = MediaError(message)
+    err.reason = "not in the frame cache"  # type: ignore[attr-defined]  # groups skip counts
+    return err
 
 
 def media_types(layout: MediaLayout) -> tuple[pa.DataType, pa.DataType]:
