@@ -10,6 +10,9 @@ DEMO_DIR ?= demo_out
 # torch / torchvision first and alone: on this machine pip takes them from local disk (PROTOCOL.md 7); then
 # lmms-eval and verl in ONE pip call (installing them one after the other breaks math-verify via antlr4).
 TORCH_PINS ?= torch==2.14.1 torchvision==0.29.1
+# qwen-vl-utils 0.0.14 would pick torchcodec (needs system FFmpeg) and then a torchvision reader that 0.29
+# removed; decord is the reader the protocol decodes with.
+export FORCE_QWENVL_VIDEO_READER ?= decord
 
 .PHONY: venv demo test lint clean
 

@@ -19,13 +19,16 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import torch
 from PIL import Image
 
 from seedbench_r1.errors import MediaError
 from seedbench_r1.protocol import FRAME_FACTOR, FRAME_SIZE, MAX_FRAMES, MIN_FRAMES, SAMPLE_FPS
+
+if TYPE_CHECKING:  # torch is imported where frames are touched, so `verify` / `download` start fast
+    import numpy as np
+    import torch
 
 
 def _even(x: float) -> int:
@@ -45,6 +48,8 @@ def frame_count(total_frames: int, video_fps: float) -> int:
 
 def frame_indices(total_frames: int, video_fps: float) -> list[int]:
     """The indices of the sampled frames, by the protocol's count and linspace rule."""
+    import torch
+
     n = frame_count(total_frames, video_fps)
     # torch's round() is round-half-to-even, exactly what the official code (torch.linspace().round()) did.
     return torch.linspace(0, total_frames - 1, n).round().long().tolist()
@@ -57,6 +62,7 @@ def sampled_fps(total_frames: int, video_fps: float) -> float:
 
 def resize_frames(frames: torch.Tensor) -> torch.Tensor:
     """uint8 (T, 3, H, W) -> uint8 (T, 3, FRAME_SIZE, FRAME_SIZE), torchvision bicubic with antialias."""
+    import torch
     from torchvision.transforms import InterpolationMode
     from torchvision.transforms import functional as tvf
 
@@ -133,6 +139,8 @@ def decode_clip(path: str | os.PathLike[str], *, sample: str | None = None) -> C
         raw = reader.get_batch(indices).asnumpy()
     except Exception as exc:
         raise MediaError(f"{who}cannot decode frames {indices} of {path}: {exc}") from exc
+    import torch
+
     frames = resize_frames(torch.from_numpy(raw).permute(0, 3, 1, 2).contiguous())
     return Clip(frames, tuple(indices), total, fps, len(indices) / max(total, 1e-6) * fps)
 

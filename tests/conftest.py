@@ -18,6 +18,10 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# qwen-vl-utils 0.0.14 prefers torchcodec (pulled in by verl-core), which cannot load without system FFmpeg
+# libraries, and its fallback (torchvision.io.read_video) is gone from torchvision 0.29: force decord, the
+# reader the official code used and the core decodes with. Read when qwen_vl_utils is imported.
+os.environ.setdefault("FORCE_QWENVL_VIDEO_READER", "decord")
 
 
 @pytest.fixture(scope="session")
