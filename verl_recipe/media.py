@@ -65,7 +65,8 @@ def video_entry(relpath: str, layout: MediaLayout, *, who: str = "") -> dict[str
     PNGs (qwen-vl-utils' frame-list form), the size, and the fps values Qwen2.5-VL's time encoding reads.
     """
     if layout.frame_cache is None:
-        return {"video": layout.written(media_path(layout.root, relpath)), **video_spec()}
+        # The core's path rule applied to the root the training machines see.
+        return {"video": str(media_path(layout.media_root, relpath)), **video_spec()}
     from seedbench_r1.frame_cache import cached_video_for
 
     cached = cached_video_for(layout.root, relpath, layout.frame_cache)
@@ -87,7 +88,7 @@ def video_entry(relpath: str, layout: MediaLayout, *, who: str = "") -> dict[str
 def image_entry(relpath: str, layout: MediaLayout, *, who: str = "") -> dict[str, Any]:
     """The ``images`` entry of one observation image (the cached 252 x 252 PNG when a cache is used)."""
     if layout.frame_cache is None:
-        return {"image": layout.written(media_path(layout.root, relpath)), **image_spec()}
+        return {"image": str(media_path(layout.media_root, relpath)), **image_spec()}
     from seedbench_r1.frame_cache import cached_image_for
 
     cached = cached_image_for(layout.root, relpath, layout.frame_cache)
