@@ -187,3 +187,78 @@ def test_sft_dataset_loads_and_masks_all_but_assistant(
         assert item["multi_modal_inputs"]["image_grid_thw"].tolist() == [[1, 18, 18]]
         has_video = any(kind == "video" for kind, _ in cot[i].media)
         assert ("video_grid_thw" in item["multi_modal_inputs"]) is has_video
+
+
+def test_recipe_dataset_class_resolves_through_verl() -> None:
+    from hydra import compose, initialize_config_dir
+    from verl.utils.dataset.rl_dataset import RLHFDataset, get_dataset_class
+
+    from verl_recipe import recipe_dir
+    from verl_recipe.dataset import SeedBenchRLHFDataset
+
+    with initialize_config_dir(config_dir=str(recipe_dir()), version_base=None):
+        cfg = compose(config_name="seedbench_r1_grpo")
+    cls = get_dataset_class(cfg.data)
+    assert cls is SeedBenchRLHFDataset and issubclass(cls, RLHFDataset)
+
+
+def test_frame_cache_rows_give_the_same_inputs(
+    fixture_root: Path, tiny_qwen2_5_vl: Path, tmp_path: Path
+) -> None:
+    """Rows naming cached frames (``--frame-cache``) give verl the same inputs as decoding the clips, through
+    the recipe's dataset class; plain qwen-vl-utils would resample them (checked, so the class is needed)."""
+    from transformers import AutoProcessor
+    from verl.utils.dataset.rl_dataset import RLHFDataset
+    from verl.utils.tokenizer.continuous_token_wiring import create_continuous_token_builder
+
+    from seedbench_r1.frame_cache import extract_frames
+    from seedbench_r1.qwen_inputs import processor_inputs, prompt_from_sample
+    from verl_recipe.dataset import SeedBenchRLHFDataset
+
+    cache = tmp_path / "frames"
+    summary = extract_frames(fixture_root, ["validation_L1"], cache, workers=1, progress=False)
+    assert summary.ok
+    out = tmp_path / "l1_cached.parquet"
+    prepare_rl(fixture_root, "validation_L1", out, frame_cache=cache, progress=False)
+    processor = AutoProcessor.from_pretrained(tiny_qwen2_5_vl)
+    builder = create_continuous_token_builder(
+        processor.tokenizer, hf_model_type="qwen2_5_vl", processor=processor
+    )
+    samples = {str(s.sample_id): s for s in load_split(fixture_root, "validation_L1")}
+    from omegaconf import OmegaConf
+
+    config = OmegaConf.create({"max_prompt_length": 4096, "filter_overlong_prompts": False})
+    dataset = SeedBenchRLHFDataset(str(out), processor.tokenizer, config, processor=processor)
+    checked = 0
+    for i in range(len(dataset)):
+        row = dataset[i]
+        sample = samples[row["extra_info"]["sample_id"]]
+        if not sample.has_video:
+            continue
+        messages = row["raw_prompt"]
+        assert isinstance(messages[0]["content"][0]["video"], list)  # the row names cached frames
+        images, videos, _ = SeedBenchRLHFDataset._process_multi_modal_info(messages, 14, config)
+        mm: dict = {}
+        ids = builder.build_initial_tokens(messages, images=images, videos=videos, mm_inputs_out=mm)
+        ref = processor_inputs(processor, [prompt_from_sample(sample, fixture_root)])
+        assert ids == ref["input_ids"][0].tolist()
+        for key in (
+            "pixel_values",
+            "pixel_values_videos",
+            "video_grid_thw",
+            "image_grid_thw",
+            "second_per_grid_ts",
+        ):
+            assert torch.equal(torch.as_tensor(mm[key]), torch.as_tensor(ref[key])), (sample.key, key)
+        if checked == 0:  # verl's stock path on the same row resamples the frames: the class is needed
+            _, plain, _ = RLHFDataset._process_multi_modal_info(messages, 14, config)
+            assert plain[0][0].shape == videos[0][0].shape and not torch.equal(plain[0][0], videos[0][0])
+        checked += 1
+    assert checked >= 3
+
+
+def test_sft_refuses_frame_cache(fixture_root: Path, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="RL rows only"):
+        prepare_sft(
+            fixture_root, "training_with_cot_6k", tmp_path / "c.parquet", frame_cache=tmp_path, progress=False
+        )

@@ -9,9 +9,11 @@ Paths are written ABSOLUTE: qwen-vl-utils opens them as given, in Ray workers wh
 the launch directory. ``media_root`` is the dataset root as the training machines see it, so a parquet can be
 prepared on one machine and used on a cluster that mounts the data elsewhere.
 
-With a frame cache (``seedbench-r1`` frame cache, :mod:`seedbench_r1.frame_cache`), a clip becomes its list of
-cached 252 x 252 PNG frames: qwen-vl-utils then decodes no video at all, and the frames are bit-identical to
-decoding the clip (lossless PNG of the same uint8 frames; the 252 -> 252 resizes are identities).
+With a frame cache (``seedbench-r1 extract-frames``, :mod:`seedbench_r1.frame_cache`), a clip becomes its list
+of cached 252 x 252 PNG frames plus the clip's metadata. qwen-vl-utils 0.0.14 would resample such a frame list
+(252 -> 224 -> 252), so the recipes read these rows through :class:`verl_recipe.dataset.SeedBenchRLHFDataset`,
+which loads the frames as they are: bit-identical to decoding the clip. verl's SFT dataset has no such hook,
+so SFT parquet is written with clip paths only.
 """
 
 from __future__ import annotations
@@ -80,6 +82,9 @@ def video_entry(relpath: str, layout: MediaLayout, *, who: str = "") -> dict[str
         "video": [layout.written(p) for p in cached.frames],
         "sample_fps": cached.sample_fps,
         "raw_fps": cached.video_fps,
+        # Read by verl_recipe.dataset.SeedBenchRLHFDataset (qwen-vl-utils would resample a frame list).
+        "frames_indices": list(cached.indices),
+        "total_num_frames": cached.total_frames,
         "resized_height": spec["resized_height"],
         "resized_width": spec["resized_width"],
     }
@@ -110,5 +115,13 @@ def media_types(layout: MediaLayout) -> tuple[pa.DataType, pa.DataType]:
     if layout.frame_cache is None:
         video = {"video": "", **video_spec()}
     else:
-        video = {"video": [""], "sample_fps": 2.0, "raw_fps": 30.0, "resized_height": 1, "resized_width": 1}
+        video = {
+            "video": [""],
+            "sample_fps": 2.0,
+            "raw_fps": 30.0,
+            "frames_indices": [0],
+            "total_num_frames": 1,
+            "resized_height": 1,
+            "resized_width": 1,
+        }
     return pa.infer_type([video]), pa.infer_type([{"image": "", **image_spec()}])

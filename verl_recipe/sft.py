@@ -110,7 +110,10 @@ def prepare_sft(
     data = load_split(resolved, split, on_error=on_error)
     if data.info.kind != "cot":
         raise ValueError(f"{split} holds {data.info.kind} rows, not CoT rows: use prepare_rl")
-    layout = MediaLayout.make(resolved, media_root, frame_cache)
+    if frame_cache is not None:
+        # verl's SFT dataset sends frame lists through qwen-vl-utils, which resamples them (see media.py).
+        raise ValueError("--frame-cache is for RL rows only: SFT rows must name the clips")
+    layout = MediaLayout.make(resolved, media_root, None)
     report = ConvertReport(data.info.name, "sft", data.path, Path(out))
     rows = convert_rows(
         data,
