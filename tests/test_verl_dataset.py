@@ -136,18 +136,22 @@ def test_same_inputs_as_the_evaluation_face(
     model_fixture: str,
     model_type: str,
 ) -> None:
-    """The central promise: one protocol for training and evaluation, checked on every L1 row."""
-    from seedbench_r1.qwen_inputs import processor_inputs, prompt_from_sample
+    """The central promise: one protocol for training and evaluation, checked on every L1 row. The evaluation
+    side is the lmms-eval face itself: the task's docs, ``doc_to_visual`` / ``doc_to_text``, then what the
+    project's model class (``lmms_eval_tasks/model.py``) calls: ``prompt_from_visuals`` and
+    ``processor_inputs``."""
+    from lmms_eval_tasks.utils import doc_to_text, doc_to_visual, load_docs
+    from seedbench_r1.qwen_inputs import processor_inputs, prompt_from_visuals
 
     model = request.getfixturevalue(model_fixture)
     dataset, processor = _rl_dataset([parquet_dir / "validation_L1.parquet"], model, 4096, tmp_path)
-    samples = {str(s.sample_id): s for s in load_split(fixture_root, "validation_L1")}
-    assert len(dataset) == len(samples)
+    docs = {str(d["sample_id"]): d for d in load_docs("validation_L1", fixture_root)}
+    assert len(dataset) == len(docs)
     for i in range(len(dataset)):
         row, ids, mm = _verl_inputs(dataset, processor, model_type, i)
-        sample = samples[row["extra_info"]["sample_id"]]
-        ref = processor_inputs(processor, [prompt_from_sample(sample, fixture_root)])
-        assert ids == ref["input_ids"][0].tolist(), sample.key
+        doc = docs[row["extra_info"]["sample_id"]]
+        ref = processor_inputs(processor, [prompt_from_visuals(doc_to_visual(doc), doc_to_text(doc))])
+        assert ids == ref["input_ids"][0].tolist(), doc["key"]
         keys = {
             "pixel_values",
             "image_grid_thw",
@@ -156,10 +160,10 @@ def test_same_inputs_as_the_evaluation_face(
             "second_per_grid_ts",
         }
         built = {k for k in mm if k in keys}
-        assert built == {k for k in ref if k in keys}, sample.key
-        assert ("pixel_values_videos" in built) is sample.has_video
+        assert built == {k for k in ref if k in keys}, doc["key"]
+        assert ("pixel_values_videos" in built) is doc["has_video"]
         for key in built:
-            assert torch.equal(torch.as_tensor(mm[key]), torch.as_tensor(ref[key])), (sample.key, key)
+            assert torch.equal(torch.as_tensor(mm[key]), torch.as_tensor(ref[key])), (doc["key"], key)
 
 
 def test_sft_dataset_loads_and_masks_all_but_assistant(
