@@ -232,3 +232,21 @@ def test_recipe_reward_resolves_through_verl_and_scores_a_batch() -> None:
         extra_info={"options": options},
     )
     assert s["score"] == 2.0  # accuracy + 1.0 x format
+
+
+def test_reward_check_command_scores_parquet_rows(
+    fixture_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``seedbench-r1 verl-reward-check`` (used by the demo): verl's loader, the recipe's reward, real rows."""
+    import pyarrow.parquet as pq
+
+    from seedbench_r1.cli import main
+    from verl_recipe.adapter import prepare_rl
+
+    out = tmp_path / "l1.parquet"
+    prepare_rl(fixture_root, "validation_L1", out, progress=False)
+    golds = [r["ground_truth"] for r in pq.read_table(out).column("reward_model").to_pylist()]
+    assert main(["verl-reward-check", str(out)]) == 0
+    printed = capsys.readouterr().out
+    share_b = golds.count("B") / len(golds)
+    assert f"seedbench_r1_l1: {len(golds)} rows, mean score {share_b:.3f}, accuracy {share_b:.3f}" in printed
