@@ -34,7 +34,7 @@ from seedbench_r1.annotations import SplitData, load_split
 from seedbench_r1.content import prompt_content
 from seedbench_r1.errors import AnnotationError, MediaError
 from seedbench_r1.protocol import LETTERS
-from seedbench_r1.schema import CotSample, Sample, TrainingSample
+from seedbench_r1.schema import Sample, TrainingSample
 from verl_recipe.media import MediaLayout, image_entry, media_types, video_entry
 
 ABILITY = "egocentric_planning"
@@ -290,7 +290,6 @@ def is_sft_split(root: str | os.PathLike[str] | None, split: str) -> bool:
 __all__ = [
     "ABILITY",
     "ConvertReport",
-    "CotSample",
     "is_sft_split",
     "prepare_rl",
     "prompt_parts",
