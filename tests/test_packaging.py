@@ -14,7 +14,18 @@ ROOT = Path(__file__).resolve().parents[1]
 def wheel(tmp_path_factory) -> zipfile.ZipFile:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
         check=True,
     )
     (path,) = out.glob("seedbench_r1-*.whl")
@@ -25,7 +36,11 @@ def test_wheel_ships_package_data(wheel):
     names = set(wheel.namelist())
     for package in ("seedbench_r1", "reward_fns", "lmms_eval_tasks", "verl_recipe"):
         assert f"{package}/__init__.py" in names
-    for source in [*ROOT.glob("lmms_eval_tasks/*.yaml"), *ROOT.glob("verl_recipe/*.yaml"), *ROOT.glob("verl_recipe/*.sh")]:
+    for source in [
+        *ROOT.glob("lmms_eval_tasks/*.yaml"),
+        *ROOT.glob("verl_recipe/*.yaml"),
+        *ROOT.glob("verl_recipe/*.sh"),
+    ]:
         assert source.relative_to(ROOT).as_posix() in names, source
     assert any(n.endswith(".yaml") for n in names)
     assert not any(n.startswith("tests/") for n in names)
