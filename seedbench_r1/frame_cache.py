@@ -3,20 +3,21 @@
 Layout (default cache folder ``<root>/frames``), one entry per media file, keyed by its path relative to the
 dataset root::
 
-    frames/videos/<video_source>/<video_basename>/frame_00.png ... frame_NN.png, frames.mp4, manifest.json
+    frames/videos/<video_source>/<video_basename>/frame_00.png ... frame_NN.png, manifest.json
     frames/images/<video_source>/<observation_basename>/image.png, manifest.json
 
 Keying by media path (not by sample) dedupes: samples that share a clip share one entry, and every sample that
 points at ``videos/X/y.mp4`` gets the same frames because the frame rule depends only on the clip. The rule
-itself is recorded in each manifest (protocol version, rule parameters, reader, resize, indices, source fps,
-sampled fps, file list with byte sizes); an entry made under another rule or version, or whose files are
-missing or truncated, is not valid and is rebuilt, never reused.
+itself is recorded in each manifest (cache format, protocol version, rule parameters, reader, resize, indices,
+source fps, sampled fps, file list with byte sizes); an entry made under another rule, format or version, or
+whose files are missing or truncated, is not valid and is rebuilt, never reused.
 
-``frames.mp4`` holds the same frames as lossless RGB H.264 (libx264rgb, qp 0) at the sampled fps. It exists
-because qwen-vl-utils 0.0.14 cannot pass a 252 x 252 frame LIST through unchanged: ``fetch_video`` hands each
-frame to ``fetch_image`` with the patch size doubled, so frames are resized to a multiple of 56 (224) and back
-to 252, and the pixels change. A ``{"video": frames.mp4, "nframes": T, ...}`` entry (:func:`qwen_video_entry`)
-is decoded losslessly and gives exactly the clip's pixels; the PNGs serve readers that load frames directly.
+:func:`load_cached_clip` is the ONE reader of a cached clip: it returns the core's
+:class:`~seedbench_r1.frames.Clip` (uint8 frames, indices, source fps, frame count), equal to what
+:func:`~seedbench_r1.frames.decode_clip` gives for the clip. verl reads cache rows through ``verl_recipe.dataset.SeedBenchRLHFDataset``, which calls it:
+qwen-vl-utils 0.0.14 cannot pass a 252 x 252 frame LIST through unchanged (its ``fetch_video`` hands each frame
+to ``fetch_image`` with the patch size doubled, so frames go 252 -> 224 -> 252) and it would replace the clip's
+fps and indices with made-up ones.
 
 Writes are atomic per entry: files go to a hidden sibling temp folder, the manifest is written last, and the
 folder is renamed into place. A run killed part-way leaves at most hidden temp folders, which the next run
@@ -34,7 +35,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seedbench_r1.protocol import (
     FRAME_FACTOR,
@@ -46,9 +47,13 @@ from seedbench_r1.protocol import (
 )
 from seedbench_r1.root import media_path
 
+if TYPE_CHECKING:
+    from seedbench_r1.frames import Clip
+
 MANIFEST = "manifest.json"
-LOSSLESS_VIDEO = "frames.mp4"
-CACHE_FORMAT = 1  # layout of this module's entries; bumped if the layout changes
+# Layout of this module's entries; bumped when it changes. 2: PNGs only. Format 1 also wrote a lossless mp4
+# of the frames, which nothing reads now: format-1 entries are stale and rebuilt, which frees that disk.
+CACHE_FORMAT = 2
 DEFAULT_CACHE_DIRNAME = "frames"
 _TMP_MARK = ".tmp-"
 _OLD_MARK = ".old-"
@@ -65,7 +70,7 @@ RULE: dict[str, Any] = {
     "video_reader": "decord",
     "video_resize": "torchvision bicubic antialias on uint8",
     "image_resize": "PIL bicubic, RGBA on white",
-    "format": "png + lossless libx264rgb mp4",
+    "format": "png",
 }
 
 
@@ -83,14 +88,43 @@ def entry_dir(cache_dir: str | os.PathLike[str], relpath: str) -> Path:
 
 @dataclass(frozen=True)
 class CachedVideo:
-    """A valid cached clip: frame PNGs in order and the fps values qwen-vl-utils / Qwen2.5-VL need."""
+    """Where a cached clip's frame PNGs are, in order, and the clip metadata they were sampled with."""
 
     frames: list[Path]
-    video: Path  # the same frames, lossless mp4
     indices: list[int]
     total_frames: int
-    video_fps: float
-    sample_fps: float
+    video_fps: float  # the source clip's average fps
+    sample_fps: float  # frames per second of the sampled frames (Qwen2.5-VL's time encoding)
+
+
+def load_cached_clip(video: CachedVideo) -> Clip:
+    """Read a cached clip: the same :class:`~seedbench_r1.frames.Clip` that ``decode_clip`` gives for it.
+
+    The PNGs are read as they are (uint8 RGB, no resize): they already hold the protocol's frames, losslessly.
+    Errors name the file (a missing or corrupt frame) or the mismatch (frames vs indices).
+    """
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    from seedbench_r1.errors import MediaError
+    from seedbench_r1.frames import Clip
+
+    if not video.frames or len(video.frames) != len(video.indices):
+        where = video.frames[0].parent if video.frames else "?"
+        raise MediaError(f"cached clip {where}: {len(video.frames)} frames for {len(video.indices)} indices")
+    arrays = []
+    for path in video.frames:
+        try:
+            with Image.open(path) as img:
+                array = np.asarray(img.convert("RGB"))
+        except (OSError, ValueError) as exc:
+            raise MediaError(f"cannot read cached frame {path}: {exc}") from exc
+        if array.shape != (FRAME_SIZE, FRAME_SIZE, 3):
+            raise MediaError(f"cached frame {path} is {array.shape}, not {FRAME_SIZE} x {FRAME_SIZE} RGB")
+        arrays.append(array)
+    frames = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
+    return Clip(frames, tuple(video.indices), video.total_frames, video.video_fps, video.sample_fps)
 
 
 def read_manifest(entry: str | os.PathLike[str], source: str | os.PathLike[str] | None = None) -> dict | None:
@@ -140,16 +174,10 @@ def cached_video_for(
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir(root)
     entry = entry_dir(cache, relpath)
     manifest = read_manifest(entry, media_path(root, relpath))
-    if (
-        manifest is None
-        or manifest.get("kind") != "video"
-        or not manifest.get("frames")
-        or not manifest.get("video")
-    ):
+    if manifest is None or manifest.get("kind") != "video" or not manifest.get("frames"):
         return None
     return CachedVideo(
         frames=[entry / name for name in manifest["frames"]],
-        video=entry / manifest["video"],
         indices=list(manifest["indices"]),
         total_frames=int(manifest["total_frames"]),
         video_fps=float(manifest["video_fps"]),
@@ -163,27 +191,6 @@ def cached_frame_paths(
     """Frame PNG paths of ``sample``'s clip if a complete, valid cache entry exists, else None."""
     video = cached_video(root, sample, cache_dir)
     return None if video is None else video.frames
-
-
-def qwen_video_entry(
-    root: str | os.PathLike[str], sample: Any, cache_dir: str | os.PathLike[str] | None = None
-) -> dict[str, Any] | None:
-    """The qwen-vl-utils ``videos`` entry that reads ``sample``'s cached frames losslessly, or None.
-
-    ``nframes`` = every cached frame (linspace over T frames picks them all); the 252 x 252 resize is then the
-    identity. Decoded with decord this equals, pixel for pixel, ``{"video": clip, **video_spec()}``.
-    """
-    video = cached_video(root, sample, cache_dir)
-    if video is None:
-        return None
-    from seedbench_r1.protocol import FRAME_SIZE as size
-
-    return {
-        "video": str(video.video),
-        "nframes": len(video.frames),
-        "resized_height": size,
-        "resized_width": size,
-    }
 
 
 def cached_image_path(
@@ -230,27 +237,6 @@ def _save_png(array: Any, path: Path) -> int:
     return path.stat().st_size
 
 
-def _save_lossless_mp4(frames: Any, fps: float, path: Path) -> int:
-    """(T, H, W, 3) uint8 -> lossless RGB H.264; decord reads back exactly these pixels."""
-    from fractions import Fraction
-
-    import av
-
-    rate = Fraction(fps).limit_denominator(100000)
-    with av.open(str(path), "w", format="mp4") as container:
-        stream = container.add_stream("libx264rgb", rate=rate)
-        stream.width, stream.height = int(frames.shape[2]), int(frames.shape[1])
-        stream.pix_fmt = "rgb24"
-        stream.options = {"qp": "0", "preset": "ultrafast", "threads": "1"}
-        for i, array in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(array, format="rgb24")
-            frame.pts = i
-            frame.time_base = 1 / rate
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
-    return path.stat().st_size
-
-
 def _commit(tmp: Path, entry: Path) -> None:
     """Move a finished temp folder into place; an older (stale) entry is swapped out, then removed."""
     if entry.exists():
@@ -283,10 +269,8 @@ def build_entry(task: Task) -> TaskResult:
             frames = clip.as_numpy()
             names = [f"frame_{i:02d}.png" for i in range(len(frames))]
             sizes = [_save_png(frame, tmp / name) for frame, name in zip(frames, names, strict=True)]
-            manifest.update(frames=list(names), video=LOSSLESS_VIDEO)
-            sizes.append(_save_lossless_mp4(frames, clip.sample_fps, tmp / LOSSLESS_VIDEO))
-            names.append(LOSSLESS_VIDEO)
             manifest.update(
+                frames=list(names),
                 indices=list(clip.indices),
                 total_frames=clip.total_frames,
                 video_fps=clip.video_fps,
@@ -520,7 +504,7 @@ __all__ = [
     "cached_image_for",
     "cached_video",
     "cached_video_for",
-    "qwen_video_entry",
+    "load_cached_clip",
     "default_cache_dir",
     "entry_dir",
     "extract_frames",

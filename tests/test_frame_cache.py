@@ -1,4 +1,9 @@
-"""extract-frames: cached pixels equal qwen-vl-utils' own decoding; resumable, atomic; Ray gives the same files."""
+"""extract-frames: cached pixels equal qwen-vl-utils' own decoding; resumable, atomic; Ray gives the same files.
+
+That a verl row built from the cache gives the same processor inputs as one built from the clip (through the
+recipe's dataset class, which reads the cache with ``load_cached_clip``) is tested in tests/test_verl_dataset.py
+(``test_frame_cache_rows_give_the_same_inputs``).
+"""
 
 from __future__ import annotations
 
@@ -17,13 +22,17 @@ import torch
 from PIL import Image
 
 from seedbench_r1 import SPLITS, load_split
+from seedbench_r1.errors import MediaError
 from seedbench_r1.frame_cache import (
+    CACHE_FORMAT,
     MANIFEST,
     cached_frame_paths,
+    cached_image_for,
     cached_image_path,
+    cached_video,
     cached_video_for,
     extract_frames,
-    qwen_video_entry,
+    load_cached_clip,
     read_manifest,
 )
 from seedbench_r1.protocol import image_spec, video_spec
@@ -84,17 +93,14 @@ def test_cached_pixels_equal_qwen_vl_utils_fetch_video(fixture_root: Path, cache
         assert meta["video_backend"] == "decord"  # no silent fallback to another reader
         cached = cached_video_for(fixture_root, rel, cache)
         assert cached is not None, rel
-        assert list(meta["frames_indices"]) == cached.indices, rel
         assert torch.equal(_png_stack(cached.frames), ref), rel
-        # the lossless mp4 read the way a verl row reads it gives the same pixels too
-        again = qwen_decord.fetch_video(
-            {"video": str(cached.video), "nframes": len(cached.frames), **image_spec()}
-        )
-        assert torch.equal(again, ref), rel
+        # the core's reader (what the recipe's verl dataset class calls) gives the same frames and metadata
+        clip = load_cached_clip(cached)
+        assert clip.frames.dtype == torch.uint8 and torch.equal(clip.frames.float(), ref), rel
+        assert list(clip.indices) == list(meta["frames_indices"]), rel
+        assert (clip.video_fps, clip.total_frames) == (meta["fps"], meta["total_num_frames"]), rel
     for rel in sorted(images):
         ref = np.array(qwen_decord.fetch_image({"image": str(fixture_root / rel), **image_spec()}))
-        from seedbench_r1.frame_cache import cached_image_for
-
         path = cached_image_for(fixture_root, rel, cache)
         assert path is not None and np.array_equal(np.array(Image.open(path)), ref), rel
 
@@ -107,13 +113,46 @@ def test_lookup_by_sample(fixture_root: Path, cache: Path) -> None:
     assert frames and all(p.suffix == ".png" and p.is_file() for p in frames)
     assert cached_frame_paths(fixture_root, without, cache) is None
     assert cached_image_path(fixture_root, without, cache).is_file()
-    assert qwen_video_entry(fixture_root, without, cache) is None
+    assert cached_video(fixture_root, without, cache) is None
     # nothing cached in another folder
     assert cached_frame_paths(fixture_root, with_video, cache / "elsewhere") is None
     # the manifest carries what Qwen2.5-VL's time encoding needs
     manifest = json.loads((frames[0].parent / MANIFEST).read_text())
     assert manifest["rule"]["protocol_version"] >= 1 and manifest["sample_fps"] > 0
     assert len(manifest["indices"]) == len(frames) == len(manifest["frames"])
+    assert manifest["files"] == manifest["frames"]  # PNGs only
+    assert manifest["rule"]["cache_format"] == CACHE_FORMAT
+
+
+def test_older_cache_format_is_rebuilt(fixture_root: Path, cache: Path, tmp_path: Path) -> None:
+    """A format-1 entry (which also listed a lossless mp4) is stale: rebuilt as PNGs only, the mp4 gone. An
+    unlisted stray file in a current entry does not affect its validity."""
+    rel = "videos/Ego4D/ego_long_30fps.mp4"
+    out = tmp_path / "cache"
+    shutil.copytree(cache / rel, out / rel)
+    old = out / rel
+    (old / "lossless.mp4").write_bytes(b"\0" * 64)
+    manifest = json.loads((old / MANIFEST).read_text())
+    manifest["rule"]["cache_format"] = 1
+    manifest["files"].append("lossless.mp4")
+    manifest["file_bytes"].append(64)
+    (old / MANIFEST).write_text(json.dumps(manifest))
+    assert read_manifest(old) is None and cached_video_for(fixture_root, rel, out) is None
+    summary = extract_frames(fixture_root, ["validation_L2"], out, workers=1, progress=False)  # uses rel
+    assert summary.ok and summary.cached == 0
+    assert not (old / "lossless.mp4").exists() and _tree(old) == _tree(cache / rel)
+    (old / "notes.txt").write_text("stray")
+    assert cached_video_for(fixture_root, rel, out) is not None
+
+
+def test_core_reader_names_a_bad_frame(fixture_root: Path, cache: Path, tmp_path: Path) -> None:
+    rel = "videos/Ego4D/ego_long_30fps.mp4"
+    shutil.copytree(cache / rel, tmp_path / rel)
+    cached = cached_video_for(fixture_root, rel, tmp_path)
+    assert cached is not None
+    cached.frames[3].write_bytes(cached.frames[3].read_bytes()[:100])  # corrupt after the lookup
+    with pytest.raises(MediaError, match="frame_03.png"):
+        load_cached_clip(cached)
 
 
 def test_rerun_is_a_no_op(fixture_root: Path, cache: Path) -> None:
@@ -202,42 +241,17 @@ def test_ray_gives_the_same_files(fixture_root: Path, cache: Path, tmp_path: Pat
     assert again.built == 0 and again.cached == summary.built
 
 
-def test_verl_row_from_cache_gives_same_processor_inputs(
-    fixture_root: Path,
-    cache: Path,
-    tiny_qwen2_vl: Path,
-    qwen_decord,  # noqa: ANN001
-) -> None:
-    from transformers import AutoProcessor
-
-    processor = AutoProcessor.from_pretrained(tiny_qwen2_vl)
-    sample = next(r for r in load_split(fixture_root, "validation_L3") if r.has_video)
-    clip_row = {"video": str(sample.video_path(fixture_root)), **video_spec()}
-    cache_row = qwen_video_entry(fixture_root, sample, cache)
-    image = {"image": str(sample.image_path(fixture_root)), **image_spec()}
-    cached_image = {"image": str(cached_image_path(fixture_root, sample, cache)), **image_spec()}
-    outputs = []
-    for video, img in ((clip_row, image), (cache_row, cached_image)):
-        messages = [{"role": "user", "content": [{"type": "video", **video}, {"type": "image", **img}]}]
-        images, videos, kwargs = qwen_decord.process_vision_info(messages, return_video_kwargs=True)
-        text = processor.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        out = processor(
-            text=[text], images=images, videos=videos, do_sample_frames=False, return_tensors="pt"
-        )
-        outputs.append((out, kwargs))
-    (a, ka), (b, kb) = outputs
-    assert set(a) == set(b) and all(torch.equal(a[k], b[k]) for k in a)
-    assert ka["fps"] == pytest.approx(kb["fps"], rel=1e-4)  # the sampled fps Qwen2.5-VL's time encoding reads
-    assert a["video_grid_thw"].tolist()[0][1:] == [18, 18] and a["image_grid_thw"].tolist() == [[1, 18, 18]]
-
-
 def test_png_frame_list_is_altered_by_qwen_vl_utils_0_0_14(
     fixture_root: Path, cache: Path, qwen_decord
 ) -> None:  # noqa: ANN001
-    """Why frames.mp4 exists: a 252px frame list goes 252 -> 224 -> 252 inside fetch_video (patch size doubled
-    in its fetch_image call). If this starts failing, qwen-vl-utils fixed it and frame lists become usable."""
+    """Why verl reads cache rows through verl_recipe.dataset.SeedBenchRLHFDataset (the core reader), not stock
+    qwen-vl-utils: a 252px frame list goes 252 -> 224 -> 252 inside fetch_video (patch size doubled in its
+    fetch_image call), and its metadata is made up. If this starts failing, qwen-vl-utils fixed it."""
     rel = "videos/Ego4D/ego_long_30fps.mp4"
     cached = cached_video_for(fixture_root, rel, cache)
-    as_list = qwen_decord.fetch_video({"video": [str(p) for p in cached.frames], **video_spec()})
+    as_list, meta = qwen_decord.fetch_video(
+        {"video": [str(p) for p in cached.frames], **video_spec()}, return_video_metadata=True
+    )
     assert as_list.shape == (16, 3, 252, 252)
-    assert not torch.equal(as_list, _png_stack(cached.frames))
+    assert not torch.equal(as_list, load_cached_clip(cached).frames.float())
+    assert meta["frames_indices"] != cached.indices  # 0..15, not the clip's sampled indices

@@ -1,36 +1,36 @@
 """``SeedBenchRLHFDataset``: verl's ``RLHFDataset`` that reads frame-cache rows without resampling them.
 
 verl hands a ``{"video": [frame paths], ...}`` entry to qwen-vl-utils 0.0.14, whose frame-list path resizes
-every frame with the wrong factor (patch 28 x merge 2 = 56: 252 -> 224) and then back to 252: the grid is
-right but every pixel is resampled twice. This class loads cached frames as they are (the cache holds the
-protocol's uint8 252 x 252 frames, losslessly) and passes the clip's real metadata (source fps, sampled
-indices, frame count), exactly what decoding the clip gives. Everything else (clip paths, images) goes through
-verl's own code. The GRPO recipes name it in ``data.custom_cls``; verl's agent loop uses the same class for
-rollout inputs.
+every frame with the wrong factor (patch 28 x merge 2 = 56: 252 -> 224) and then back to 252, and replaces the
+clip's fps and frame indices with made-up ones. This class reads cached clips with the core's reader
+(:func:`seedbench_r1.frame_cache.load_cached_clip`: the protocol's uint8 252 x 252 frames and the clip's real
+source fps, sampled indices and frame count), exactly what decoding the clip gives. Everything else (clip
+paths, images) goes through verl's own code. The GRPO recipes name it in ``data.custom_cls``; verl's agent loop
+uses the same class for rollout inputs.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
-from PIL import Image
 from verl.utils.dataset.rl_dataset import RLHFDataset
+
+from seedbench_r1.frame_cache import load_cached_clip
+from verl_recipe.media import cached_clip_of
 
 
 def load_cached_frames(entry: dict[str, Any]) -> tuple[torch.Tensor, dict[str, Any]]:
-    """(float (T, 3, H, W) frames, video metadata) of a frame-cache ``videos`` entry, as qwen-vl-utils
-    returns them for a decoded clip."""
-    frames = [np.asarray(Image.open(p).convert("RGB")) for p in entry["video"]]
-    video = torch.from_numpy(np.stack(frames)).permute(0, 3, 1, 2).float()
+    """(float (T, 3, H, W) frames, video metadata) of a frame-cache ``videos`` entry, in the form qwen-vl-utils
+    returns a decoded clip (its resize step casts to float; verl's processors take that)."""
+    clip = load_cached_clip(cached_clip_of(entry))
     metadata = {
-        "fps": float(entry["raw_fps"]),
-        "frames_indices": list(entry["frames_indices"]),
-        "total_num_frames": int(entry["total_num_frames"]),
+        "fps": clip.video_fps,
+        "frames_indices": list(clip.indices),
+        "total_num_frames": clip.total_frames,
         "video_backend": "seedbench_r1_frame_cache",
     }
-    return video, metadata
+    return clip.frames.float(), metadata
 
 
 class SeedBenchRLHFDataset(RLHFDataset):

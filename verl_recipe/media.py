@@ -10,10 +10,11 @@ the launch directory. ``media_root`` is the dataset root as the training machine
 prepared on one machine and used on a cluster that mounts the data elsewhere.
 
 With a frame cache (``seedbench-r1 extract-frames``, :mod:`seedbench_r1.frame_cache`), a clip becomes its list
-of cached 252 x 252 PNG frames plus the clip's metadata. qwen-vl-utils 0.0.14 would resample such a frame list
-(252 -> 224 -> 252), so the recipes read these rows through :class:`verl_recipe.dataset.SeedBenchRLHFDataset`,
-which loads the frames as they are: bit-identical to decoding the clip. verl's SFT dataset has no such hook,
-so SFT parquet is written with clip paths only.
+of cached 252 x 252 PNG frames plus the clip's metadata (:func:`video_entry` writes it, :func:`cached_clip_of`
+reads it back). qwen-vl-utils 0.0.14 would resample such a frame list (252 -> 224 -> 252), so the recipes read
+these rows through :class:`verl_recipe.dataset.SeedBenchRLHFDataset`, which loads the frames with the core's
+reader (:func:`seedbench_r1.frame_cache.load_cached_clip`): bit-identical to decoding the clip. verl's SFT
+dataset has no such hook, so SFT parquet is written with clip paths only.
 """
 
 from __future__ import annotations
@@ -21,13 +22,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from seedbench_r1.errors import MediaError
 from seedbench_r1.protocol import image_spec, video_spec
 from seedbench_r1.root import media_path
+
+if TYPE_CHECKING:
+    from seedbench_r1.frame_cache import CachedVideo
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,19 @@ def video_entry(relpath: str, layout: MediaLayout, *, who: str = "") -> dict[str
         "resized_height": spec["resized_height"],
         "resized_width": spec["resized_width"],
     }
+
+
+def cached_clip_of(entry: dict[str, Any]) -> CachedVideo:
+    """The cached clip a frame-list ``videos`` entry (written by :func:`video_entry`) names."""
+    from seedbench_r1.frame_cache import CachedVideo
+
+    return CachedVideo(
+        frames=[Path(p) for p in entry["video"]],
+        indices=[int(i) for i in entry["frames_indices"]],
+        total_frames=int(entry["total_num_frames"]),
+        video_fps=float(entry["raw_fps"]),
+        sample_fps=float(entry["sample_fps"]),
+    )
 
 
 def image_entry(relpath: str, layout: MediaLayout, *, who: str = "") -> dict[str, Any]:
