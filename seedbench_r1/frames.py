@@ -106,6 +106,15 @@ class Clip:
     video_fps: float
     sample_fps: float
 
+    def video_metadata(self) -> dict[str, object]:
+        """The clip's time axis in the form qwen-vl-utils reports it and processors read it (Qwen2.5-VL's
+        ``second_per_grid_ts`` comes from it), so evaluation and training pass the same values."""
+        return {
+            "fps": self.video_fps,
+            "frames_indices": list(self.indices),
+            "total_num_frames": self.total_frames,
+        }
+
     def as_numpy(self) -> np.ndarray:
         """(T, H, W, 3) uint8, the layout image libraries and video processors expect."""
         return self.frames.permute(0, 2, 3, 1).contiguous().numpy()

@@ -54,11 +54,7 @@ class VisionPrompt:
     def video_metadata(self) -> dict[str, Any] | None:
         if self.clip is None:
             return None
-        return {
-            "fps": self.clip.video_fps,
-            "frames_indices": list(self.clip.indices),
-            "total_num_frames": self.clip.total_frames,
-        }
+        return self.clip.video_metadata()
 
 
 def prompt_from_sample(sample: Sample, root: str | os.PathLike[str]) -> VisionPrompt:

@@ -24,13 +24,7 @@ def load_cached_frames(entry: dict[str, Any]) -> tuple[torch.Tensor, dict[str, A
     """(float (T, 3, H, W) frames, video metadata) of a frame-cache ``videos`` entry, in the form qwen-vl-utils
     returns a decoded clip (its resize step casts to float; verl's processors take that)."""
     clip = load_cached_clip(cached_clip_of(entry))
-    metadata = {
-        "fps": clip.video_fps,
-        "frames_indices": list(clip.indices),
-        "total_num_frames": clip.total_frames,
-        "video_backend": "seedbench_r1_frame_cache",
-    }
-    return clip.frames.float(), metadata
+    return clip.frames.float(), {**clip.video_metadata(), "video_backend": "seedbench_r1_frame_cache"}
 
 
 class SeedBenchRLHFDataset(RLHFDataset):
