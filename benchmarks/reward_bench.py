@@ -9,7 +9,9 @@ first-character rule on the first ``<answer>`` block.
     .venv/bin/python benchmarks/reward_bench.py            # 12,000 responses
     .venv/bin/python benchmarks/reward_bench.py --n 20000 --seed 1 --repeat 1   # single cold calls
 
-Targets (issue 3): compute_score >= 100x faster than the official path, median < 10 us per call.
+Targets (issue 3): compute_score >= 100x faster than the official path, median < 10 us per call. The cost of
+the timer and of the call itself, measured as an empty timed call the same way, is printed and subtracted
+from both scorers' per-call times alike (the uncorrected medians are printed too).
 """
 
 from __future__ import annotations
@@ -178,13 +180,23 @@ def main(argv: list[str] | None = None) -> int:
         ours(item)
         ref(item)
 
-    t_ours, r_ours = _time_calls(ours, corpus, args.repeat)
-    t_ref, r_ref = _time_calls(ref, corpus, args.repeat)
+    # The timer itself and the call through a lambda cost something per measured call: time an empty call
+    # the same way and subtract its median from BOTH scorers' per-call times (a correction applied equally).
+    t_empty, _ = _time_calls(lambda it: None, corpus, args.repeat)
+    overhead = statistics.median(t_empty)
+    raw_ours, r_ours = _time_calls(ours, corpus, args.repeat)
+    raw_ref, r_ref = _time_calls(ref, corpus, args.repeat)
+    t_ours = [t - overhead for t in raw_ours]
+    t_ref = [t - overhead for t in raw_ref]
 
     lengths = [len(it["response"]) for it in corpus]
     print(f"python {platform.python_version()} on {platform.machine()}, corpus {len(corpus)} responses "
           f"(seed {args.seed}), response length median {statistics.median(lengths):.0f} chars, "
           f"max {max(lengths)}; min of {args.repeat} calls per response; kinds {dict(sorted(Counter(it['kind'] for it in corpus).items()))}")  # fmt: skip
+    print(f"timer + call overhead (median of an empty timed call): {overhead:.2f} us, subtracted from both "
+          f"scorers' per-call times below; uncorrected medians: compute_score {statistics.median(raw_ours):.2f} "
+          f"us, official {statistics.median(raw_ref):.2f} us "
+          f"({statistics.median(raw_ref) / statistics.median(raw_ours):.0f}x)")  # fmt: skip
     print(f"{'scorer':<34}{'median us':>11}{'p99 us':>10}{'mean us':>10}{'max us':>10}")
     for name, ts in (("compute_score (strict)", t_ours), ("official (math-verify + 1st char)", t_ref)):
         print(

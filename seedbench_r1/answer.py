@@ -3,8 +3,9 @@
 Both faces import this module: the lmms-eval tasks score with it and the verl reward function
 (``reward_fns.seedbench_r1``) is thin glue over :func:`score_response`, so the evaluation metric and the
 training reward cannot drift apart. Everything here is pure (no I/O, no global state beyond compiled
-constants), thread-safe, never raises on a model response (any ``str``; a non-``str`` is "no answer"), and
-runs in linear time: only ``str.find`` scans and anchored regexes without nested quantifiers.
+constants and a small cache of already-validated ``mode``/``format_weight`` values), thread-safe, never
+raises on a model response (any ``str``; a non-``str`` is "no answer"), and runs in linear time: only
+``str.find`` scans and anchored regexes without nested quantifiers.
 
 Public API
 ----------
@@ -105,6 +106,9 @@ _FALLBACK_PHRASE = re.compile(
 )
 # The usual response shape, with no '<' inside the reasoning or the answer: [^<]* cannot backtrack into a tag.
 _CANONICAL = re.compile(r"\s*<think>[^<]*</think>\s*<answer>([^<]*)</answer>\s*")
+# The same shape from the first '<' after an opening "<think>" on: str.find skips the reasoning at memchr
+# speed, the regex only checks the short tail (a test checks _canonical against _CANONICAL).
+_CANONICAL_TAIL = re.compile(r"</think>\s*<answer>([^<]*)</answer>\s*")
 # A stand-alone capital choice letter inside a tail ("... or B", "(C)").
 _LONE_CAPITAL = re.compile(r"(?<![A-Za-z0-9])[A-D](?![A-Za-z0-9])")
 
@@ -231,11 +235,31 @@ def _letter_form(s: str, valid: dict[str, str], omap: dict[str, str | None] | No
     return letter
 
 
+# The commonest stripped block contents of an honest answer, each read as its letter. Consulted before the
+# general rules only with the full A-D range; a test asserts every entry equals what those rules return.
+_EXACT_FORM_TEMPLATES = (
+    "{L}.", "{l}.", "({L})", "({l})", "{L})", "{l})", "{L}:", "[{L}]", "**{L}**", "**{L}.**", "**({L})**",
+    "Option {L}", "option {L}", "Option ({L})", "Option {L}.", "Choice {L}", "Answer: {L}", "Answer: ({L})",
+    "The answer is {L}", "The answer is ({L})", "The answer is: {L}", "The correct answer is {L}",
+    "Final answer: {L}",
+)  # fmt: skip
+_EXACT_FORMS = {t.format(L=c, l=c.lower()): c for t in _EXACT_FORM_TEMPLATES for c in CHOICE_LETTERS}
+
+
 def _parse_content(content: str, valid: dict[str, str], options: Sequence[str] | None) -> str | None:
     """One answer block's content -> letter or None."""
     s = content.strip()
     if len(s) == 1:  # the fast path: "B"
         return valid.get(s)
+    if valid is _VALID_ALL:
+        hit = _EXACT_FORMS.get(s)
+        if hit is not None:
+            return hit
+    return _parse_general(s, valid, options)
+
+
+def _parse_general(s: str, valid: dict[str, str], options: Sequence[str] | None) -> str | None:
+    """The block rules for stripped content ``s`` (see the module docstring)."""
     if not s or len(s) > MAX_ANSWER_CHARS:
         return None
     s = s.strip(_WRAPPERS).rstrip(".!").strip(_WRAPPERS)
@@ -327,26 +351,40 @@ def _paper_content(content: str, valid: dict[str, str]) -> str | None:
     return ch if ch in valid and ch.isupper() else None
 
 
-def _read(response: str, opts: tuple[str, ...] | None, mode: str) -> tuple[str | None, bool | None]:
+def _canonical(response: str) -> re.Match[str] | None:
+    """``_CANONICAL.fullmatch(response)``, faster for the usual response that starts with ``<think>``."""
+    if response.startswith(_THINK_OPEN):
+        # [^<]* cannot pass a '<', so the reasoning must end at the first '<' after the tag.
+        end = response.find("<", len(_THINK_OPEN))
+        return None if end == -1 else _CANONICAL_TAIL.fullmatch(response, end)
+    return _CANONICAL.fullmatch(response)  # leading whitespace, or not the shape at all
+
+
+def _read(response: str, opts: Sequence[str] | None, mode: str) -> tuple[str | None, bool | None]:
     """(letter or None, format if already known else None) for a ``str`` response and a checked mode."""
     valid = _VALID_ALL if opts is None or len(opts) == len(CHOICE_LETTERS) else _letter_map(len(opts))
     # Fast path for the usual shape (no '<' inside the reasoning or the answer). It gives exactly what
     # the general path gives: one think region, one answer block, and a well-formatted response.
-    canon = _CANONICAL.fullmatch(response)
+    canon = _canonical(response)
     if canon is not None:
-        content = canon.group(1)
+        content = canon[1]
         if mode == "paper":
             return _paper_content(content, valid), True
         return _parse_content(content, valid, opts), True
+    return _read_general(response, valid, opts, mode), None
+
+
+def _read_general(response: str, valid: dict[str, str], opts: Sequence[str] | None, mode: str) -> str | None:
+    """The letter of any response, by the full rules of ``mode``."""
     if mode == "paper":
-        return _paper_letter(response, valid), None
+        return _paper_letter(response, valid)
     text = _outside_think(response)
     found, letter = _answer_blocks_letter(text, valid, opts)
     if found:
-        return letter, None
+        return letter
     if mode == "eval":
-        return _fallback_letter(text, valid, opts), None
-    return None, None
+        return _fallback_letter(text, valid, opts)
+    return None
 
 
 def _check_mode(mode: str) -> None:
@@ -376,8 +414,11 @@ def is_well_formatted(response: Any) -> bool:
     """
     if not isinstance(response, str):
         return False
-    if _CANONICAL.fullmatch(response) is not None:
-        return True
+    return _canonical(response) is not None or _well_formatted_general(response)
+
+
+def _well_formatted_general(response: str) -> bool:
+    """The ``format`` rule by tag counts (any shape, '<' inside the text included)."""
     s = response.strip()
     if not (s.startswith(_THINK_OPEN) and s.endswith(_ANS_CLOSE)):
         return False
@@ -409,6 +450,40 @@ def normalize_gold(gold: Any, n_options: int = len(CHOICE_LETTERS)) -> str:
     )
 
 
+# Validating the same reward_kwargs for every rollout costs more than parsing a short answer, so the checks
+# run once per distinct (mode, format_weight): _SETTINGS maps (mode, type(weight), weight) to the four scores
+# ``acc + weight * format`` for acc, format in {0, 1}, computed by the very expression the rule states.
+# Only exact str and float/int values are stored (immutable, honest equality), so a hit always stands for
+# values the full checks accepted. _LAST (one tuple, replaced atomically) short-cuts the usual case where
+# verl passes the very same objects every call.
+_Scores = tuple[tuple[float, float], tuple[float, float]]
+_SETTINGS: dict[tuple[Any, Any, Any], _Scores] = {}
+_SETTINGS_MAX = 64
+_LAST: tuple[Any, Any, _Scores] = (object(), object(), ((0.0, 0.0), (0.0, 0.0)))
+
+
+def _checked_scores(mode: Any, format_weight: Any) -> _Scores:
+    """The full checks of ``mode`` and ``format_weight`` (raising ``ValueError``); caches what passes."""
+    global _LAST
+    wtype = type(format_weight)
+    cacheable = type(mode) is str and (wtype is float or wtype is int)
+    key = (mode, wtype, format_weight)
+    if cacheable and key in _SETTINGS:
+        scores = _SETTINGS[key]
+    else:
+        weight = float(format_weight)
+        if not math.isfinite(weight):
+            raise ValueError(f"format_weight must be a finite number, got {format_weight!r}")
+        _check_mode(mode)
+        scores = ((0 + weight * False, 0 + weight * True), (1 + weight * False, 1 + weight * True))
+        if not cacheable:
+            return scores
+        if len(_SETTINGS) < _SETTINGS_MAX:
+            _SETTINGS[key] = scores
+    _LAST = (mode, format_weight, scores)
+    return scores
+
+
 def score_response(
     response: Any,
     gold: Any,
@@ -418,26 +493,42 @@ def score_response(
     format_weight: float = 0.0,
 ) -> ScoreResult:
     """Scores one response: ``score = acc + format_weight * format``. Shared by the reward and the metric."""
-    weight = float(format_weight)
-    if not math.isfinite(weight):
-        raise ValueError(f"format_weight must be a finite number, got {format_weight!r}")
-    _check_mode(mode)
-    opts = _coerce_options(options)
+    last = _LAST
+    scores = last[2] if last[0] is mode and last[1] is format_weight else _checked_scores(mode, format_weight)
+    # Four plain strings in a list or tuple (the usual extra_info) need no copy; anything else is checked.
+    opts: Sequence[str] | None = None
+    if options is not None:
+        if (type(options) is list or type(options) is tuple) and len(options) == 4:
+            o0, o1, o2, o3 = options
+            if type(o0) is str and type(o1) is str and type(o2) is str and type(o3) is str:
+                opts = options
+        if opts is None:
+            opts = _coerce_options(options)
     n = len(opts) if opts else len(CHOICE_LETTERS)
-    gold_letter = (_VALID_ALL.get(gold) if n == len(CHOICE_LETTERS) and isinstance(gold, str) else None) or (
+    gold_letter = (_VALID_ALL.get(gold) if n == len(CHOICE_LETTERS) and type(gold) is str else None) or (
         normalize_gold(gold, n)
     )
-    if isinstance(response, str):
-        pred, fmt = _read(response, opts, mode)
-        if fmt is None:
-            fmt = is_well_formatted(response)
-    else:
-        pred, fmt = None, False
-    acc = int(pred is not None and pred == gold_letter)
-    return {
-        "score": acc + weight * fmt,
-        "acc": acc,
-        "format": int(fmt),
-        "no_answer": int(pred is None),
-        "pred": pred or "",
-    }
+    if type(response) is not str and not isinstance(response, str):
+        return {"score": scores[0][False], "acc": 0, "format": 0, "no_answer": 1, "pred": ""}
+    valid = _VALID_ALL if n == len(CHOICE_LETTERS) else _letter_map(n)
+    canon = _canonical(response)
+    if canon is None:  # any other shape: the full rules, and the format rule by tag counts
+        pred = _read_general(response, valid, opts, mode)
+        fmt = _well_formatted_general(response)
+    else:  # the usual shape, inlined: it is well formatted and its one block decides (see _read)
+        fmt = True
+        content = canon[1]
+        if mode == "paper":
+            pred = _paper_content(content, valid)
+        else:
+            stripped = content.strip()
+            if len(stripped) == 1:
+                pred = valid.get(stripped)
+            else:
+                pred = _EXACT_FORMS.get(stripped) if valid is _VALID_ALL else None
+                if pred is None:
+                    pred = _parse_general(stripped, valid, opts)
+    if pred is None:
+        return {"score": scores[0][fmt], "acc": 0, "format": 1 if fmt else 0, "no_answer": 1, "pred": ""}
+    acc = 1 if pred == gold_letter else 0
+    return {"score": scores[acc][fmt], "acc": acc, "format": 1 if fmt else 0, "no_answer": 0, "pred": pred}

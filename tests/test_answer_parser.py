@@ -374,3 +374,91 @@ def test_fast_path_equals_general_path() -> None:
         general = answer._answer_blocks_letter(answer._outside_think(r), answer._VALID_ALL, OPTS)[1]
         assert parse_answer(r, OPTS) == general, r
         assert parse_answer(r, mode="paper") == answer._paper_letter(r, answer._VALID_ALL), r
+
+
+def test_exact_forms_table_equals_general_rules() -> None:
+    """Every entry of the exact-forms shortcut is what the general block rules return, with or without the
+    option texts; and the shortcut covers the honest forms the benchmark writes."""
+    from seedbench_r1 import answer
+
+    assert len(answer._EXACT_FORMS) >= 60
+    for content, letter in answer._EXACT_FORMS.items():
+        assert content == content.strip() and letter in "ABCD", content
+        assert answer._parse_general(content, answer._VALID_ALL, None) == letter, content
+        assert answer._parse_general(content, answer._VALID_ALL, OPTS) == letter, content
+        assert parse_answer(T + A(content), OPTS) == letter, content
+    # With fewer options the table is not consulted: "(D)" is out of range for three options.
+    assert parse_answer(T + A("(D)"), OPTS[:3]) is None
+
+
+def test_canonical_shortcut_equals_canonical_regex() -> None:
+    """_canonical (find + a tail regex) matches exactly when _CANONICAL.fullmatch does, with the same group."""
+    from seedbench_r1 import answer
+
+    rng = random.Random(7)
+    pieces = [
+        "<think>",
+        "</think>",
+        "<answer>",
+        "</answer>",
+        "<",
+        ">",
+        " ",
+        "\n",
+        "\t",
+        "B",
+        "x y",
+        "(C)",
+        "",
+    ]
+    samples = [c[1] for c in CASES] + [
+        "".join(rng.choice(pieces) for _ in range(rng.randint(0, 9))) for _ in range(20000)
+    ]
+    samples += [" " + s for s in samples[:2000]] + [s + "\n " for s in samples[:2000]]
+    hits = 0
+    for s in samples:
+        want, got = answer._CANONICAL.fullmatch(s), answer._canonical(s)
+        assert (want is None) == (got is None), repr(s)
+        if want is not None:
+            hits += 1
+            assert want.group(1) == got.group(1), repr(s)
+    assert hits >= 100
+
+
+def test_settings_cache_keeps_checks_and_scores() -> None:
+    """Cached (mode, format_weight) validation: bad values still raise after good ones were cached, equal
+    numbers of other types score the same, and every call returns a fresh dict (verl may keep or edit it)."""
+    r = T + A("B")
+    for _ in range(2):  # the second round runs from the caches
+        assert score_response(r, "B", OPTS, format_weight=0.5)["score"] == 1.5
+        assert score_response(r, "A", OPTS, format_weight=1)["score"] == 1.0
+        assert score_response(r, "A", OPTS, format_weight=True)["score"] == 1.0
+        assert score_response("B", "B", OPTS, format_weight=0.5)["score"] == 0.0
+        assert score_response(r, "B", OPTS, format_weight=-0.0)["score"] == 1.0
+        for bad in (float("nan"), float("inf"), "x", [0.5]):
+            with pytest.raises((ValueError, TypeError)):
+                score_response(r, "B", OPTS, format_weight=bad)
+        with pytest.raises(ValueError, match="mode"):
+            score_response(r, "B", OPTS, mode="STRICT")
+        with pytest.raises(ValueError, match="options"):
+            score_response(r, "B", ["a", "b", "c", 4])
+    one, two = score_response(r, "B", OPTS), score_response(r, "B", OPTS)
+    assert one == two and one is not two
+    one["score"] = 99.0
+    assert score_response(r, "B", OPTS)["score"] == 1.0
+
+
+@pytest.mark.parametrize("kind", ["list", "tuple", "generator", "str-subclass"])
+def test_options_containers_score_the_same(kind: str) -> None:
+    class S(str):
+        pass
+
+    make = {
+        "list": lambda: list(OPTS),
+        "tuple": lambda: tuple(OPTS),
+        "generator": lambda: (o for o in OPTS),
+        "str-subclass": lambda: [S(o) for o in OPTS],
+    }[kind]
+    for response in (T + A(OPTS[2]), T + A("B. " + OPTS[0]), T + A("b"), T + A("A or B"), "Answer: C"):
+        want = score_response(response, "C", list(OPTS), mode="eval")
+        assert score_response(response, "C", make(), mode="eval") == want, response
