@@ -360,9 +360,14 @@ def _canonical(response: str) -> re.Match[str] | None:
     return _CANONICAL.fullmatch(response)  # leading whitespace, or not the shape at all
 
 
-def _read(response: str, opts: Sequence[str] | None, mode: str) -> tuple[str | None, bool | None]:
+def _valid_for(opts: Sequence[str] | None) -> dict[str, str]:
+    return _VALID_ALL if opts is None or len(opts) == len(CHOICE_LETTERS) else _letter_map(len(opts))
+
+
+def _read(
+    response: str, valid: dict[str, str], opts: Sequence[str] | None, mode: str
+) -> tuple[str | None, bool | None]:
     """(letter or None, format if already known else None) for a ``str`` response and a checked mode."""
-    valid = _VALID_ALL if opts is None or len(opts) == len(CHOICE_LETTERS) else _letter_map(len(opts))
     # Fast path for the usual shape (no '<' inside the reasoning or the answer). It gives exactly what
     # the general path gives: one think region, one answer block, and a well-formatted response.
     canon = _canonical(response)
@@ -403,7 +408,7 @@ def parse_answer(response: Any, options: Sequence[str] | None = None, *, mode: s
     opts = _coerce_options(options)
     if not isinstance(response, str):
         return None
-    return _read(response, opts, mode)[0]
+    return _read(response, _valid_for(opts), opts, mode)[0]
 
 
 def is_well_formatted(response: Any) -> bool:
@@ -510,24 +515,9 @@ def score_response(
     )
     if type(response) is not str and not isinstance(response, str):
         return {"score": scores[0][False], "acc": 0, "format": 0, "no_answer": 1, "pred": ""}
-    valid = _VALID_ALL if n == len(CHOICE_LETTERS) else _letter_map(n)
-    canon = _canonical(response)
-    if canon is None:  # any other shape: the full rules, and the format rule by tag counts
-        pred = _read_general(response, valid, opts, mode)
+    pred, fmt = _read(response, _valid_for(opts), opts, mode)
+    if fmt is None:  # any other shape: the format rule by tag counts
         fmt = _well_formatted_general(response)
-    else:  # the usual shape, inlined: it is well formatted and its one block decides (see _read)
-        fmt = True
-        content = canon[1]
-        if mode == "paper":
-            pred = _paper_content(content, valid)
-        else:
-            stripped = content.strip()
-            if len(stripped) == 1:
-                pred = valid.get(stripped)
-            else:
-                pred = _EXACT_FORMS.get(stripped) if valid is _VALID_ALL else None
-                if pred is None:
-                    pred = _parse_general(stripped, valid, opts)
     if pred is None:
         return {"score": scores[0][fmt], "acc": 0, "format": 1 if fmt else 0, "no_answer": 1, "pred": ""}
     acc = 1 if pred == gold_letter else 0
