@@ -2,11 +2,13 @@
 
 verl loads it with ``reward.custom_reward_function.path=pkg://reward_fns.seedbench_r1`` (``name`` defaults to
 ``compute_score``; the old top-level ``custom_reward_function.*`` keys are not the 0.9 ones) and passes the
-pass-through dict ``reward.custom_reward_function.reward_kwargs`` as keyword arguments, hence the ``+`` when
-adding keys from the command line::
+pass-through dict ``reward.custom_reward_function.reward_kwargs`` as keyword arguments. The project's recipes
+set both keys, so on their command line they are plain overrides (hydra refuses ``+`` on a key that exists)::
 
-    +reward.custom_reward_function.reward_kwargs.format_weight=0.5
-    +reward.custom_reward_function.reward_kwargs.mode=strict
+    reward.custom_reward_function.reward_kwargs.format_weight=0.5
+    reward.custom_reward_function.reward_kwargs.mode=strict
+
+On a config without them (bare ``ppo_trainer``) add them with ``+``; ``++`` adds or overrides in either case.
 
 The returned dict has the same keys for every sample (verl stacks each key into one array):
 ``score`` (= acc + format_weight * format), ``acc``, ``format``, ``no_answer`` (0/1 ints) and ``pred`` (the

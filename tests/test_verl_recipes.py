@@ -250,3 +250,21 @@ def test_reward_check_command_scores_parquet_rows(
     printed = capsys.readouterr().out
     share_b = golds.count("B") / len(golds)
     assert f"seedbench_r1_l1: {len(golds)} rows, mean score {share_b:.3f}, accuracy {share_b:.3f}" in printed
+
+
+@pytest.mark.parametrize("name", GRPO)
+def test_documented_reward_kwargs_override_composes_on_recipes(monkeypatch_module, name: str) -> None:
+    """The README's override form works on every GRPO recipe; the `+` form it once showed is refused."""
+    from hydra.errors import ConfigCompositionException
+
+    key = "reward.custom_reward_function.reward_kwargs"
+    cfg = compose(name, [f"{key}.format_weight=0.5", f"{key}.mode=paper"])
+    assert cfg.reward.custom_reward_function.reward_kwargs == {"format_weight": 0.5, "mode": "paper"}
+    with pytest.raises(ConfigCompositionException, match="Could not append to config"):
+        compose(name, [f"+{key}.format_weight=0.5"])
+    assert (
+        compose(
+            name, [f"++{key}.format_weight=0.25"]
+        ).reward.custom_reward_function.reward_kwargs.format_weight
+        == 0.25
+    )
