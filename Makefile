@@ -1,26 +1,28 @@
 # Two entry points, each doing its own set-up on a fresh machine:
 #   make demo   the main job on the miniature benchmark and a tiny random model (CPU, offline)
 #   make test   the test suite
-# Both create .venv at the project root on first use.
+# Both create .venv at the project root on first use, from the lock (exact versions of the last green run).
 
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_DIR ?= demo_out
-# torch / torchvision first and alone: on this machine pip takes them from local disk (PROTOCOL.md 7); then
-# lmms-eval and verl in ONE pip call (installing them one after the other breaks math-verify via antlr4).
-TORCH_PINS ?= torch==2.14.1 torchvision==0.29.1
-# qwen-vl-utils 0.0.14 would pick torchcodec (needs system FFmpeg) and then a torchvision reader that 0.29
+# Every distribution CI installs, as name==version (no URLs). `make lock` regenerates it and prints the diff.
+LOCK ?= seedbench_r1/locks/cpu.txt
+# qwen-vl-utils 0.0.14 would pick torchcodec (needs system FFmpeg) and then a torchvision reader that 0.26+
 # removed; decord is the reader the protocol decodes with.
 export FORCE_QWENVL_VIDEO_READER ?= decord
 
-.PHONY: venv demo test lint clean
+.PHONY: venv demo test lint lock clean
 
-$(VENV)/.installed: pyproject.toml
+# The venv is rebuilt from scratch when the lock or pyproject changes, so it never holds more than the lock.
+# --no-deps: the lock is complete, nothing is resolved on the day. pip itself first, so the same pip installs.
+$(VENV)/.installed: pyproject.toml $(LOCK)
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet $(TORCH_PINS)
-	$(PY) -m pip install --quiet -e ".[all]"
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps $$(grep -E '^pip==' $(LOCK))
+	$(PY) -m pip install --quiet --no-deps -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 venv: $(VENV)/.installed
@@ -33,6 +35,10 @@ test: venv
 
 lint: venv
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+# Regenerates seedbench_r1/locks/cpu.txt and gpu.txt in a scratch venv and prints what changed.
+lock:
+	$(PYTHON) tools/lock.py
 
 clean:
 	rm -rf $(DEMO_DIR) .pytest_cache

@@ -43,6 +43,8 @@ def test_wheel_ships_package_data(wheel):
     ]:
         assert source.relative_to(ROOT).as_posix() in names, source
     assert any(n.endswith(".yaml") for n in names)
+    # doctor compares an installed environment with the locks, so they ship too
+    assert {"seedbench_r1/locks/cpu.txt", "seedbench_r1/locks/gpu.txt"} <= names
     assert not any(n.startswith("tests/") for n in names)
 
 
