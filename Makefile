@@ -13,7 +13,7 @@ LOCK ?= seedbench_r1/locks/cpu.txt
 # removed; decord is the reader the protocol decodes with.
 export FORCE_QWENVL_VIDEO_READER ?= decord
 
-.PHONY: venv demo test lint lock clean
+.PHONY: venv demo test lint lock doctor clean
 
 # The venv is rebuilt from scratch when the lock or pyproject changes, so it never holds more than the lock.
 # --no-deps: the lock is complete, nothing is resolved on the day. pip itself first, so the same pip installs.
@@ -28,6 +28,7 @@ $(VENV)/.installed: pyproject.toml $(LOCK)
 venv: $(VENV)/.installed
 
 demo: venv
+	$(PY) -m seedbench_r1 doctor
 	$(PY) -m seedbench_r1.demo --out $(DEMO_DIR)
 
 test: venv
@@ -35,6 +36,9 @@ test: venv
 
 lint: venv
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
+
+doctor: venv
+	$(PY) -m seedbench_r1 doctor
 
 # Regenerates seedbench_r1/locks/cpu.txt and gpu.txt in a scratch venv and prints what changed.
 lock:
