@@ -34,5 +34,9 @@ class AnnotationError(SeedBenchError, ValueError):
         super().__init__(f"{': '.join(parts)}: {reason}")
 
 
+class UsageError(SeedBenchError):
+    """A command-line value that cannot work (an output path that is a folder, a target that holds data)."""
+
+
 class MediaError(SeedBenchError):
     """A clip or image that is missing, escapes the dataset root, or cannot be decoded under the protocol."""

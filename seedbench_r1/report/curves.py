@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seedbench_r1.errors import SeedBenchError
 from seedbench_r1.report.io import write_text, write_with
 
 ACC_KEYS = ("critic/score/mean", "critic/rewards/mean")
@@ -37,7 +38,7 @@ VAL_RE = re.compile(r"^val-core/(?P<source>[^/]+)/(?P<var>[^/]+)/(?P<stat>mean@\
 Series = dict[str, list[tuple[int, float]]]  # metric -> sorted (step, value)
 
 
-class CurvesError(Exception):
+class CurvesError(SeedBenchError):
     """A LOG argument that cannot be read as verl metrics."""
 
 

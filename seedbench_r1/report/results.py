@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seedbench_r1.errors import SeedBenchError
 from seedbench_r1.protocol import DOMAINS, LETTERS, canonical_domain
 from seedbench_r1.report.paper import COLUMNS, LEVELS, Cell
 
@@ -49,7 +50,7 @@ RESULTS_SUFFIX = "_results.json"
 SAMPLES_MARK = "_samples_"
 
 
-class RunError(Exception):
+class RunError(SeedBenchError):
     """A RUN argument that cannot be read at all (not an lmms-eval output folder, unreadable JSON)."""
 
 
