@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +58,11 @@ class SplitData(Sequence[Record]):
     path: Path
     records: list[Record]
     errors: list[AnnotationError] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)  # the 1-based file line of each record
+
+    def line_of(self, index: int) -> int | None:
+        """The file line of ``records[index]`` (None for a SplitData built without line numbers)."""
+        return self.lines[index] if index < len(self.lines) else None
 
     def __len__(self) -> int:
         return len(self.records)
@@ -95,12 +101,12 @@ def split_info(split: str, path: Path | None = None) -> SplitInfo:
 
 def _sniff_kind(path: Path) -> RowKind:
     """Row kind of an unregistered file (e.g. the full 50k training set) from its first row."""
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if raw.strip():
                 try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:
+                    row = decode_line(raw, path, lineno)
+                except AnnotationError:
                     return "training"  # the loader reports the bad line itself
                 if isinstance(row, dict) and "response" in row:
                     return "cot"
@@ -108,6 +114,78 @@ def _sniff_kind(path: Path) -> RowKind:
                     return "validation"
                 return "training"
     return "training"
+
+
+# A JSON escape of a UTF-16 surrogate: the only way a lone surrogate gets into a decoded row.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89abcdefABCDEF]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def decode_line(raw: bytes, path: str | os.PathLike[str], lineno: int) -> object:
+    """One JSONL line's bytes -> its JSON value, or :class:`AnnotationError` naming file and line.
+
+    Everything a line's bytes can do wrong is a bad row, never a crash: bytes that are not UTF-8, malformed
+    JSON, a value nested too deeply for the parser (RecursionError), an integer literal longer than Python
+    converts (ValueError), and a lone surrogate escape (``"\\ud800"``), which json decodes into a str that
+    cannot be written back out (a parquet file, a log).
+    """
+    if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]  # a UTF-8 byte order mark, as some editors write
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        column = len(raw[: exc.start].decode("utf-8", errors="replace")) + 1
+        raise AnnotationError(
+            path, lineno, None, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {column})"
+        ) from None
+    try:
+        row = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise AnnotationError(
+            path, lineno, None, f"malformed JSON ({exc.msg} at column {exc.colno})"
+        ) from None
+    except RecursionError:
+        raise AnnotationError(path, lineno, None, "malformed JSON (a value nested too deeply)") from None
+    except ValueError as exc:  # "Exceeds the limit (4300 digits) for integer string conversion..."
+        reason = (
+            f"malformed JSON (an integer literal longer than {sys.get_int_max_str_digits()} digits)"
+            if "integer string conversion" in str(exc)
+            else f"malformed JSON ({str(exc).split(';')[0]})"
+        )
+        raise AnnotationError(path, lineno, None, reason) from None
+    if _SURROGATE_ESCAPE.search(raw):
+        where = _surrogate_field(row)
+        if where is not None:
+            sid = row.get("sample_id") if isinstance(row, dict) else None
+            readable = isinstance(sid, int) or (isinstance(sid, str) and not _SURROGATE.search(sid))
+            raise AnnotationError(
+                path,
+                lineno,
+                where or None,
+                "holds a lone UTF-16 surrogate escape (e.g. \\ud800), which is not text",
+                sample_id=sid if readable and not isinstance(sid, bool) else None,
+            )
+    return row
+
+
+def _surrogate_field(value: object) -> str | None:
+    """The path (``question``, ``prompt[0].content[2].text``) of the first string, key or value, that holds
+    a lone surrogate; "" for the top-level value itself; None when there is none. Iterative: depth is free."""
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:
+        where, item = stack.pop()
+        if isinstance(item, str):
+            if _SURROGATE.search(item):
+                return where
+        elif isinstance(item, dict):
+            for key, sub in reversed(list(item.items())):
+                name = f"{where}.{key}" if where else str(key)
+                if _SURROGATE.search(key):
+                    return name.encode("utf-8", "backslashreplace").decode("ascii")
+                stack.append((name, sub))
+        elif isinstance(item, list):
+            stack.extend((f"{where}[{i}]", sub) for i, sub in reversed(list(enumerate(item))))
+    return None
 
 
 def annotation_path(root: str | os.PathLike[str] | None, split: str) -> Path:
@@ -139,14 +217,16 @@ def load_split(
         raise FileNotFoundError(f"annotation file for split {split!r} not found: {path}")
     info = split_info(split, path)
     records: list[Record] = []
+    lines: list[int] = []
     errors: list[AnnotationError] = []
     first_line: dict[object, int] = {}
-    with open(path, encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
+    # Bytes, decoded line by line: one undecodable line is one bad row, not the end of the file.
+    with open(path, "rb") as fh:
+        for lineno, raw in enumerate(fh, start=1):
+            if not raw.strip():
                 continue
             try:
-                record = _parse_line(line, path, lineno, info)
+                record = _parse_line(raw, path, lineno, info)
                 if record.sample_id in first_line:
                     raise AnnotationError(
                         path,
@@ -162,16 +242,12 @@ def load_split(
                 errors.append(exc)
                 continue
             records.append(record)
-    return SplitData(info=info, path=path, records=records, errors=errors)
+            lines.append(lineno)
+    return SplitData(info=info, path=path, records=records, errors=errors, lines=lines)
 
 
-def _parse_line(line: str, path: Path, lineno: int, info: SplitInfo) -> Record:
-    try:
-        row = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise AnnotationError(
-            path, lineno, None, f"malformed JSON ({exc.msg} at column {exc.colno})"
-        ) from None
+def _parse_line(raw: bytes, path: Path, lineno: int, info: SplitInfo) -> Record:
+    row = decode_line(raw, path, lineno)
     if info.kind == "validation":
         return parse_validation_row(row, path, lineno, info.name, info.level)
     if info.kind == "training":

@@ -8,14 +8,15 @@ Row kinds (PROTOCOL.md 1):
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seedbench_r1.errors import AnnotationError, MediaError
+from seedbench_r1.errors import AnnotationError
 from seedbench_r1.protocol import DOMAINS, LETTERS, VIDEO_SOURCES
-from seedbench_r1.root import media_path
+from seedbench_r1.root import dataset_media_problem, media_name_problem, media_path
 
 SampleId = int | str
 
@@ -150,7 +151,9 @@ class RowReader:
         if isinstance(value, bool) and bool not in (kind if isinstance(kind, tuple) else (kind,)):
             raise self.fail(name, f"expected {_kind_name(kind)}, got bool")
         if not isinstance(value, kind):
-            raise self.fail(name, f"expected {_kind_name(kind)}, got {type(value).__name__} {value!r}")
+            raise self.fail(
+                name, f"expected {_kind_name(kind)}, got {type(value).__name__} {short_repr(value)}"
+            )
         return value
 
     def text(self, name: str, *, required: bool = True, allow_empty: bool = False) -> str:
@@ -163,15 +166,12 @@ class RowReader:
         return self.get("sample_id", id_type)
 
     def relative_name(self, name: str, *, required: bool = True) -> str:
-        """A file name inside a media folder: must not climb out of it."""
+        """A file name inside its source's media folder, under the core's media path rule."""
         value = self.text(name, required=required)
         if value:
-            try:
-                media_path("/", f"videos/x/{value}")
-            except MediaError as exc:
-                raise self.fail(name, str(exc)) from None
-            if value.replace("\\", "/").split("/")[0] == "..":
-                raise self.fail(name, f"path {value!r} escapes its media folder")
+            problem = media_name_problem(value)
+            if problem is not None:
+                raise self.fail(name, problem)
         return value
 
     def progress(self) -> tuple[ProgressStep, ...]:
@@ -190,9 +190,19 @@ class RowReader:
                 raise self.fail(f"{where}.narration_text", "expected str")
             for key, val in (("start_frame", start), ("stop_frame", stop)):
                 if isinstance(val, bool) or not isinstance(val, int):
-                    raise self.fail(f"{where}.{key}", f"expected int, got {val!r}")
+                    raise self.fail(f"{where}.{key}", f"expected int, got {short_repr(val)}")
             out.append(ProgressStep(text, start, stop))
         return tuple(out)
+
+
+def short_repr(value: Any) -> str:
+    """A value for an error message: bounded in length and depth, whatever the row holds."""
+    return _REPR.repr(value)
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlevel = 3
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
@@ -203,7 +213,7 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
 def _media_fields(r: RowReader, split: str, id_type: type | tuple[type, ...]) -> dict[str, Any]:
     source = r.text("video_source")
     if source not in VIDEO_SOURCES:
-        raise r.fail("video_source", f"{source!r} is not one of {', '.join(VIDEO_SOURCES)}")
+        raise r.fail("video_source", f"{short_repr(source)} is not one of {', '.join(VIDEO_SOURCES)}")
     progress = r.progress()
     return {
         "split": split,
@@ -228,21 +238,25 @@ def parse_validation_row(
     fields = _media_fields(r, split, id_type)
     choices = tuple(r.text(f"choice_{x.lower()}") for x in LETTERS)
     if len({c.strip().lower() for c in choices}) < 4:
-        raise r.fail("choice_a..choice_d", f"options must be four distinct texts, got {list(choices)!r}")
+        raise r.fail(
+            "choice_a..choice_d", f"options must be four distinct texts, got {short_repr(list(choices))}"
+        )
     gold = r.text("golden_choice_idx")
     if gold not in LETTERS:
-        raise r.fail("golden_choice_idx", f"expected a letter A-D, got {gold!r}")
+        raise r.fail("golden_choice_idx", f"expected a letter A-D, got {short_repr(gold)}")
     answer = r.text("answer", required=False)
     if answer and answer.strip() != choices[LETTERS.index(gold)].strip():
         raise r.fail(
-            "answer", f"{answer!r} is not the text of gold option {gold} ({choices[LETTERS.index(gold)]!r})"
+            "answer",
+            f"{short_repr(answer)} is not the text of gold option {gold} "
+            f"({short_repr(choices[LETTERS.index(gold)])})",
         )
     domain = scenario = ""
     if level == "L3" or "domain" in row:
         raw = r.text("domain")
         if raw.strip().lower() not in DOMAINS:
             known = ", ".join(v[0] for v in DOMAINS.values())
-            raise r.fail("domain", f"{raw!r} is not one of {known}")
+            raise r.fail("domain", f"{short_repr(raw)} is not one of {known}")
         domain = DOMAINS[raw.strip().lower()][0]
         scenario = r.text("scenario", required=level == "L3")
     return Sample(
@@ -270,7 +284,7 @@ def parse_training_row(
     if len(distinct_negatives(answer, negatives)) < 3:
         raise r.fail(
             "negative_answers",
-            f"needs at least 3 distinct wrong answers besides {answer!r}, got {negatives!r}",
+            f"needs at least 3 distinct wrong answers besides {short_repr(answer)}, got {short_repr(negatives)}",
         )
     return TrainingSample(**fields, answer=answer, negative_answers=tuple(negatives))
 
@@ -296,15 +310,14 @@ def parse_cot_row(row: Mapping[str, Any], path: str | Path, line: int, split: st
             iwhere = f"{where}.content[{j}]"
             kind = item.get("type") if isinstance(item, Mapping) else None
             if kind not in ("text", "image", "video"):
-                raise r.fail(f"{iwhere}.type", f"expected text, image or video, got {kind!r}")
+                raise r.fail(f"{iwhere}.type", f"expected text, image or video, got {short_repr(kind)}")
             value = item.get(kind)
             if not isinstance(value, str) or not value:
                 raise r.fail(f"{iwhere}.{kind}", "missing or not a string")
             if kind != "text":
-                try:
-                    media_path("/", value)
-                except MediaError as exc:
-                    raise r.fail(f"{iwhere}.{kind}", str(exc)) from None
+                problem = dataset_media_problem(value, kind)
+                if problem is not None:
+                    raise r.fail(f"{iwhere}.{kind}", problem)
                 media.append((kind, value))
     response = r.text("response")
     return CotSample(

@@ -20,6 +20,7 @@ from seedbench_r1.annotations import EXPECTED_L3_DOMAINS, SPLITS, VALIDATION_SPL
 from seedbench_r1.root import annotation_dir, media_path
 
 SHOW = 5  # examples listed per problem kind
+SHOW_BAD_ROWS = 20  # bad rows listed (file:line: sample: field: reason)
 
 
 @dataclass
@@ -86,10 +87,11 @@ class VerifyReport:
                 ("missing image", s.missing_images),
                 ("undecodable", s.undecodable),
             ):
-                for item in items[:SHOW]:
+                limit = SHOW_BAD_ROWS if label == "bad row" else SHOW
+                for item in items[:limit]:
                     out.append(f"{s.split}: {label}: {item}")
-                if len(items) > SHOW:
-                    out.append(f"{s.split}: ... and {len(items) - SHOW} more {label}s")
+                if len(items) > limit:
+                    out.append(f"{s.split}: ... and {len(items) - limit} more {label}s")
             out.extend(f"{s.split}: {p}" for p in s.problems)
             out.extend(f"{s.split}: note: {n}" for n in s.notes)
         return "\n".join(out)
@@ -147,7 +149,9 @@ def verify_split(
     protocol_rows = info.expected_rows if info.name in SPLITS else None
     wanted = expected_rows if expected_rows is not None else (protocol_rows if expect_sizes else None)
     report.expected = wanted
-    if wanted is not None and total != wanted:
+    if total == 0 and wanted != 0:
+        report.problems.append(f"{data.path} holds no rows")
+    elif wanted is not None and total != wanted:
         report.problems.append(f"{total} rows, expected {wanted}")
     elif wanted is None and protocol_rows is not None and total != protocol_rows:
         report.notes.append(f"{total} rows, the full release has {protocol_rows} (size check off)")
@@ -199,7 +203,13 @@ def _decode_all(items: list[tuple[str, str, str]], workers: int) -> dict[str, st
             import multiprocessing as mp
             from concurrent.futures import ProcessPoolExecutor
 
-            with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+            from seedbench_r1.workers import die_with_parent
+
+            # Workers die with this process (PR_SET_PDEATHSIG): a SIGKILLed verify leaves none behind.
+            ctx = mp.get_context("spawn")
+            with ProcessPoolExecutor(
+                workers, mp_context=ctx, initializer=die_with_parent, initargs=(os.getpid(),)
+            ) as pool:
                 for rel, reason in pool.map(_decode_check, items, chunksize=8):
                     results[rel] = reason
                     bar.update(1)
@@ -228,10 +238,15 @@ def verify_root(
     if not chosen:
         report.problems.append(f"no annotation files under {annotation_dir(root)}")
         return report
-    if splits is None and expect_sizes:
+    if splits is None:
+        # The three levels are the benchmark: without --splits each one is expected, size check or not.
         absent = [s for s in VALIDATION_SPLITS if s not in chosen]
         if absent:
-            report.problems.append(f"validation files missing: {', '.join(absent)}")
+            adir = annotation_dir(root)
+            files = ", ".join(str(adir / SPLITS[s].filename) for s in absent)
+            report.problems.append(
+                f"validation level file(s) missing: {files} (pass --splits to verify only some splits)"
+            )
     unknown = set(overrides) - set(chosen)
     if unknown:
         report.problems.append(f"--expect-size names splits not verified: {', '.join(sorted(unknown))}")

@@ -262,7 +262,9 @@ def test_frame_cache_rows_give_the_same_inputs(
 
 
 def test_sft_refuses_frame_cache(fixture_root: Path, tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="RL rows only"):
+    from seedbench_r1.errors import UsageError
+
+    with pytest.raises(UsageError, match="RL rows only"):
         prepare_sft(
             fixture_root, "training_with_cot_6k", tmp_path / "c.parquet", frame_cache=tmp_path, progress=False
         )

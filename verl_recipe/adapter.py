@@ -19,7 +19,10 @@ core's :func:`seedbench_r1.render_question`. Training rows get their options fro
 
 from __future__ import annotations
 
+import errno
+import json
 import os
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -32,7 +35,7 @@ import pyarrow.parquet as pq
 
 from seedbench_r1.annotations import SplitData, load_split
 from seedbench_r1.content import prompt_content
-from seedbench_r1.errors import AnnotationError, MediaError
+from seedbench_r1.errors import AnnotationError, MediaError, UsageError
 from seedbench_r1.protocol import LETTERS
 from seedbench_r1.schema import Sample, TrainingSample
 from verl_recipe.media import MediaLayout, image_entry, media_types, video_entry
@@ -40,11 +43,40 @@ from verl_recipe.media import MediaLayout, image_entry, media_types, video_entry
 ABILITY = "egocentric_planning"
 # verl splits the prompt string on these; a question containing one would desynchronise the media lists.
 PLACEHOLDERS = ("<image>", "<video>", "<audio>")
+SHOW_SKIPPED = 20  # skipped rows named in the console; the JSON file beside the output names them all
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """One row left out with ``--skip-bad-rows``: where it is, which sample, what is wrong."""
+
+    file: str
+    line: int | None
+    sample_id: int | str | None
+    field: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        parts = [self.file if self.line is None else f"{self.file}:{self.line}"]
+        if self.sample_id is not None:
+            parts.append(f"sample {self.sample_id!r}")
+        if self.field is not None:
+            parts.append(f"field {self.field!r}")
+        return ": ".join([*parts, self.reason])
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "sample_id": self.sample_id,
+            "field": self.field,
+            "reason": self.reason,
+        }
 
 
 @dataclass
 class ConvertReport:
-    """What a conversion did: rows written, rows skipped (by reason), gold-letter spread, timing."""
+    """What a conversion did: rows written, rows skipped (by reason, and each one), gold-letter spread, timing."""
 
     split: str
     kind: Literal["rl", "sft"]
@@ -52,9 +84,15 @@ class ConvertReport:
     out: Path
     written: int = 0
     skipped: Counter[str] = field(default_factory=Counter)
+    skipped_rows: list[SkippedRow] = field(default_factory=list)
+    skipped_file: Path | None = None  # the JSON list of every skipped row, beside the output
     gold_letters: Counter[str] = field(default_factory=Counter)
     with_video: int = 0
     seconds: float = 0.0
+
+    def skip(self, row: SkippedRow, group: str) -> None:
+        self.skipped[group] += 1
+        self.skipped_rows.append(row)
 
     def lines(self) -> list[str]:
         out = [
@@ -68,7 +106,23 @@ class ConvertReport:
         total_skipped = sum(self.skipped.values())
         out.append(f"  skipped {total_skipped} rows" + (":" if total_skipped else ""))
         out += [f"    {n} x {reason}" for reason, n in self.skipped.most_common()]
+        if self.skipped_rows:
+            where = f", all in {self.skipped_file}" if self.skipped_file else ""
+            out.append(f"  skipped rows (file:line, sample, reason){where}:")
+            out += [f"    {row}" for row in self.skipped_rows[:SHOW_SKIPPED]]
+            if len(self.skipped_rows) > SHOW_SKIPPED:
+                out.append(f"    ... and {len(self.skipped_rows) - SHOW_SKIPPED} more{where}")
         return out
+
+    def skipped_json(self) -> dict[str, Any]:
+        return {
+            "split": self.split,
+            "source": str(self.source),
+            "out": str(self.out),
+            "skipped": len(self.skipped_rows),
+            "by_reason": dict(self.skipped.most_common()),
+            "rows": [row.to_json() for row in self.skipped_rows],
+        }
 
 
 def prompt_parts(sample: Sample, layout: MediaLayout) -> tuple[str, list[dict], list[dict]]:
@@ -161,17 +215,70 @@ def rl_schema(layout: MediaLayout) -> pa.Schema:
     )
 
 
-def write_parquet_atomic(rows: list[dict[str, Any]], schema: pa.Schema, out: Path) -> None:
-    """Write ``rows`` to ``out`` through a temp file in the same folder and ``os.replace``: a reader (or a
-    crash) never sees half a file."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    table = pa.Table.from_pylist(rows, schema=schema)
+def skipped_file_of(out: str | os.PathLike[str]) -> Path:
+    """The JSON list of the rows a conversion skipped: ``<out>.skipped.json``, beside the output."""
+    out = Path(out)
+    return out.with_name(f"{out.name}.skipped.json")
+
+
+def check_output(out: str | os.PathLike[str], *, overwrite: bool) -> None:
+    """Refuse, before any work, an output that cannot or must not be written: a folder, a path under a file,
+    a folder that refuses writes, or an existing file (or its skipped-rows list) without ``overwrite``."""
+    out = Path(out)
+    if out.is_dir():
+        raise UsageError(f"--out {out} is a folder: name the .parquet file to write")
+    for parent in out.parents:  # the nearest existing folder is where the output's folders get made
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(f"--out {out}: {parent} is a file, not a folder")
+            break
+    if not overwrite:
+        for existing in (out, skipped_file_of(out)):
+            if existing.exists() or existing.is_symlink():
+                raise UsageError(f"{existing} exists: pass --overwrite to replace it (nothing was written)")
+    try:  # a read-only folder fails now, not after the conversion; the probe is removed at once
+        fd, probe = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".probe", dir=parent)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise _naming(exc, out) from None
+
+
+def _naming(exc: OSError, out: Path) -> OSError:
+    """``exc`` as an OSError that names the output (not a temp file) and the OS's plain reason."""
+    reason = os.strerror(exc.errno) if exc.errno else (exc.strerror or str(exc))
+    return OSError(exc.errno or errno.EIO, reason, str(out))
+
+
+def write_parquet_atomic(
+    rows: list[dict[str, Any]], schema: pa.Schema, out: Path, *, skipped: dict[str, Any] | None = None
+) -> None:
+    """Write ``rows`` to ``out`` (and ``skipped``, the skipped-rows list, to :func:`skipped_file_of`) through
+    temp files in the same folder and ``os.replace``: a reader (or a crash) never sees half a file, and on any
+    failure (disk full, permissions) the temp files are removed, nothing is left behind, and the error names
+    ``out``. Without ``skipped`` a skipped-rows list left beside ``out`` by an earlier run is removed."""
+    out = Path(out)
+    side = skipped_file_of(out)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    side_tmp = side.with_name(f".{side.name}.{os.getpid()}.tmp")
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        table = pa.Table.from_pylist(rows, schema=schema)
         pq.write_table(table, tmp)
+        if skipped is not None:
+            with open(side_tmp, "w", encoding="utf-8") as fh:
+                json.dump(skipped, fh, indent=1)
+                fh.write("\n")
         os.replace(tmp, out)
+        if skipped is not None:
+            os.replace(side_tmp, side)
+        else:
+            side.unlink(missing_ok=True)
+    except OSError as exc:
+        raise _naming(exc, out) from exc
     finally:
         tmp.unlink(missing_ok=True)
+        side_tmp.unlink(missing_ok=True)
 
 
 def _progress(items: list[Any], desc: str, enabled: bool) -> Iterable[Any]:
@@ -185,9 +292,32 @@ def _progress(items: list[Any], desc: str, enabled: bool) -> Iterable[Any]:
 def _reason(exc: Exception) -> str:
     """A skip reason that groups alike errors (the field, or the error's first words)."""
     if isinstance(exc, AnnotationError):
-        return f"bad annotation: field {exc.field!r}: {exc.reason.split(':')[0][:80]}"
+        where = f"field {exc.field!r}: " if exc.field is not None else ""
+        return f"bad annotation: {where}{exc.reason.split(':')[0][:80]}"
     reason = getattr(exc, "reason", None)  # set on the adapter's own media errors
     return f"{type(exc).__name__}: {reason or str(exc)[:120]}"
+
+
+def _located(exc: Exception, data: SplitData, index: int) -> Exception:
+    """``exc`` (raised while building the row of ``data.records[index]``) naming the file and line."""
+    line = data.line_of(index)
+    if isinstance(exc, AnnotationError):
+        if exc.line is not None:
+            return exc
+        return AnnotationError(exc.path, line, exc.field, exc.reason, sample_id=exc.sample_id)
+    where = str(data.path) if line is None else f"{data.path}:{line}"
+    located = MediaError(f"{where}: {exc}")
+    located.reason = getattr(exc, "reason", None)  # type: ignore[attr-defined]
+    return located
+
+
+def _skipped_row(exc: Exception, data: SplitData, index: int | None, sample_id: Any) -> SkippedRow:
+    if isinstance(exc, AnnotationError):
+        sid = exc.sample_id if exc.sample_id is not None else sample_id
+        line = exc.line if exc.line is not None or index is None else data.line_of(index)
+        return SkippedRow(exc.path, line, sid, exc.field, exc.reason)
+    line = None if index is None else data.line_of(index)
+    return SkippedRow(str(data.path), line, sample_id, None, f"{type(exc).__name__}: {exc}")
 
 
 def convert_rows(
@@ -199,19 +329,26 @@ def convert_rows(
     check_media: Callable[[dict[str, Any]], None] | None,
     progress: bool,
 ) -> list[dict[str, Any]]:
-    """Rows built from ``data``'s records; bad ones raise, or are counted by reason with ``on_error="skip"``."""
+    """Rows built from ``data``'s records; a bad one raises (naming file and line), or with
+    ``on_error="skip"`` is left out, counted by reason and kept in ``report.skipped_rows``."""
     for err in data.errors:
-        report.skipped[_reason(err)] += 1
+        report.skip(_skipped_row(err, data, None, None), _reason(err))
     rows: list[dict[str, Any]] = []
-    for record in _progress(data.records, f"prepare-verl {data.info.name}", progress):
+    records = data.records
+    for index, record in enumerate(_progress(records, f"prepare-verl {data.info.name}", progress)):
         try:
             row = build(record, len(rows))
             if check_media is not None:
                 check_media(row)
         except (AnnotationError, MediaError, ValueError) as exc:
             if on_error == "raise":
-                raise
-            report.skipped[_reason(exc)] += 1
+                located = (
+                    _located(exc, data, index) if isinstance(exc, (AnnotationError, MediaError)) else exc
+                )
+                if located is exc:
+                    raise
+                raise located from exc
+            report.skip(_skipped_row(exc, data, index, record.sample_id), _reason(exc))
             continue
         rows.append(row)
     return rows
@@ -243,15 +380,20 @@ def prepare_rl(
     on_error: Literal["raise", "skip"] = "raise",
     check_media: bool = False,
     progress: bool = True,
+    overwrite: bool = True,
 ) -> ConvertReport:
-    """Write the verl RL parquet of one split (training rows get options by the core's seeded rule)."""
+    """Write the verl RL parquet of one split (training rows get options by the core's seeded rule).
+
+    ``overwrite=False`` (the CLI's default) refuses an existing ``out``; every output problem is found before
+    the conversion (:func:`check_output`)."""
     from seedbench_r1.root import resolve_root
 
     start = time.perf_counter()
+    check_output(out, overwrite=overwrite)
     resolved = resolve_root(root)
     data = load_split(resolved, split, on_error=on_error)
     if data.info.kind == "cot":
-        raise ValueError(f"{split} holds SFT rows: use prepare_sft (the CLI picks it for the CoT file)")
+        raise UsageError(f"{split} holds SFT rows: use prepare_sft (the CLI picks it for the CoT file)")
     layout = MediaLayout.make(resolved, media_root, frame_cache)
     report = ConvertReport(data.info.name, "rl", data.path, Path(out))
     level = data.info.level or ""
@@ -269,14 +411,27 @@ def prepare_rl(
         check_media=media_exists if check_media else None,
         progress=progress,
     )
-    if not rows:
-        raise ValueError(f"{data.path}: no usable rows to write ({sum(report.skipped.values())} skipped)")
-    write_parquet_atomic(rows, rl_schema(layout), Path(out))
+    write_rows(rows, rl_schema(layout), report)
     report.written = len(rows)
     report.with_video = sum(1 for r in rows if r["videos"])
     report.gold_letters = Counter(r["reward_model"]["ground_truth"] for r in rows)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def write_rows(rows: list[dict[str, Any]], schema: pa.Schema, report: ConvertReport) -> None:
+    """Write a conversion's rows and, when rows were skipped, the list of them beside the output."""
+    if not rows:
+        first = f"; the first: {report.skipped_rows[0]}" if report.skipped_rows else ""
+        raise UsageError(
+            f"{report.source}: no usable rows to write ({len(report.skipped_rows)} skipped{first}); "
+            "nothing was written"
+        )
+    if report.out.resolve() == report.source.resolve():
+        raise UsageError(f"--out {report.out} is the annotation file being read: name another file")
+    skipped = report.skipped_json() if report.skipped_rows else None
+    write_parquet_atomic(rows, schema, report.out, skipped=skipped)
+    report.skipped_file = skipped_file_of(report.out) if skipped else None
 
 
 def is_sft_split(root: str | os.PathLike[str] | None, split: str) -> bool:
@@ -290,10 +445,14 @@ def is_sft_split(root: str | os.PathLike[str] | None, split: str) -> bool:
 __all__ = [
     "ABILITY",
     "ConvertReport",
+    "SkippedRow",
+    "check_output",
     "is_sft_split",
     "prepare_rl",
     "prompt_parts",
     "rl_row",
     "rl_schema",
+    "skipped_file_of",
     "write_parquet_atomic",
+    "write_rows",
 ]

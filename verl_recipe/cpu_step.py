@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from seedbench_r1.errors import UsageError
+from verl_recipe.inputs import check_model_dir, check_row_media, read_rl_parquet
+
 
 @dataclass
 class StepResult:
@@ -28,13 +31,16 @@ class StepResult:
     responses: list[str]
 
 
-def compose_recipe(recipe: str, overrides: list[str]) -> Any:
+def compose_named_recipe(recipe: str, overrides: list[str] | None = None) -> Any:
+    """The hydra config of one of the project's recipes; an unknown name is a :class:`UsageError`."""
     from hydra import compose, initialize_config_dir
 
-    from verl_recipe import recipe_dir
+    from verl_recipe import RECIPES, recipe_dir
 
+    if recipe not in RECIPES:
+        raise UsageError(f"--recipe {recipe}: no such recipe; one of {', '.join(RECIPES)}")
     with initialize_config_dir(config_dir=str(recipe_dir()), version_base=None):
-        return compose(config_name=recipe, overrides=overrides)
+        return compose(config_name=recipe, overrides=overrides or [])
 
 
 def run_cpu_step(
@@ -56,7 +62,11 @@ def run_cpu_step(
     from verl.trainer.ppo.utils import create_rl_dataset
     from verl.utils.tokenizer.continuous_token_wiring import create_continuous_token_builder
 
-    cfg = compose_recipe(
+    table = read_rl_parquet(parquet)
+    check_model_dir(model_path)
+    for index, row in enumerate(table.slice(0, prompts).to_pylist()):
+        check_row_media(parquet, index, row)
+    cfg = compose_named_recipe(
         recipe,
         [
             f"actor_rollout_ref.model.path={model_path}",

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from seedbench_r1.errors import MediaError
+from seedbench_r1.errors import MediaError, UsageError
 from seedbench_r1.protocol import image_spec, video_spec
 from seedbench_r1.root import media_path
 
@@ -52,7 +52,7 @@ class MediaLayout:
         root_path = Path(root).expanduser().absolute()
         written = Path(media_root).expanduser() if media_root else root_path
         if not written.is_absolute():
-            raise ValueError(f"--media-root must be an absolute path (verl workers open it as is): {written}")
+            raise UsageError(f"--media-root must be an absolute path (verl workers open it as is): {written}")
         cache = Path(frame_cache).expanduser().absolute() if frame_cache else None
         return cls(root_path, written, cache)
 

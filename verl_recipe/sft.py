@@ -24,14 +24,15 @@ from typing import Any, Literal
 import pyarrow as pa
 
 from seedbench_r1.annotations import load_split
-from seedbench_r1.errors import AnnotationError
+from seedbench_r1.errors import AnnotationError, UsageError
 from seedbench_r1.schema import CotSample
 from verl_recipe.adapter import (
     PLACEHOLDERS,
     ConvertReport,
+    check_output,
     convert_rows,
     media_exists,
-    write_parquet_atomic,
+    write_rows,
 )
 from verl_recipe.media import MediaLayout, image_entry, media_types, video_entry
 
@@ -101,18 +102,20 @@ def prepare_sft(
     on_error: Literal["raise", "skip"] = "raise",
     check_media: bool = False,
     progress: bool = True,
+    overwrite: bool = True,
 ) -> ConvertReport:
-    """Write the verl SFT parquet of a CoT file."""
+    """Write the verl SFT parquet of a CoT file (``overwrite`` as in :func:`verl_recipe.adapter.prepare_rl`)."""
     from seedbench_r1.root import resolve_root
 
     start = time.perf_counter()
+    if frame_cache is not None:
+        # verl's SFT dataset sends frame lists through qwen-vl-utils, which resamples them (see media.py).
+        raise UsageError("--frame-cache is for RL rows only: SFT rows must name the clips")
+    check_output(out, overwrite=overwrite)
     resolved = resolve_root(root)
     data = load_split(resolved, split, on_error=on_error)
     if data.info.kind != "cot":
-        raise ValueError(f"{split} holds {data.info.kind} rows, not CoT rows: use prepare_rl")
-    if frame_cache is not None:
-        # verl's SFT dataset sends frame lists through qwen-vl-utils, which resamples them (see media.py).
-        raise ValueError("--frame-cache is for RL rows only: SFT rows must name the clips")
+        raise UsageError(f"{split} holds {data.info.kind} rows, not CoT rows: use prepare_rl")
     layout = MediaLayout.make(resolved, media_root, None)
     report = ConvertReport(data.info.name, "sft", data.path, Path(out))
     rows = convert_rows(
@@ -123,9 +126,7 @@ def prepare_sft(
         check_media=media_exists if check_media else None,
         progress=progress,
     )
-    if not rows:
-        raise ValueError(f"{data.path}: no usable rows to write ({sum(report.skipped.values())} skipped)")
-    write_parquet_atomic(rows, sft_schema(layout), Path(out))
+    write_rows(rows, sft_schema(layout), report)
     report.written = len(rows)
     report.with_video = sum(1 for r in rows if r["videos"])
     report.gold_letters = Counter()

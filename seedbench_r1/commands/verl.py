@@ -24,7 +24,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="validation_L1 / _L2 / _L3, training_6k, training_with_cot_6k, or another annotation file name "
         "(e.g. the full training file) under <root>/annotations, or a path to one",
     )
-    p.add_argument("--out", required=True, help="output .parquet (written atomically)")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="output .parquet (written atomically; an existing file is kept unless --overwrite)",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace an existing --out (and its <out>.skipped.json)",
+    )
     p.add_argument(
         "--seed", type=int, default=0, help="seed of the option rule for training rows (default 0)"
     )
@@ -43,7 +52,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--skip-bad-rows",
         action="store_true",
-        help="skip bad rows (counted by reason) instead of stopping at the first one",
+        help="skip bad rows instead of stopping at the first one: counted by reason, the first 20 printed "
+        "with file:line, sample id and reason, all of them listed in <out>.skipped.json",
     )
     p.add_argument(
         "--check-media", action="store_true", help="fail (or skip) rows whose media files are missing"
@@ -77,7 +87,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _prepare(args: argparse.Namespace) -> int:
-    from seedbench_r1.errors import SeedBenchError
+    """Errors go to the CLI's one error path (one line naming file, line, sample id and field, exit 1)."""
+    from seedbench_r1.errors import AnnotationError
     from verl_recipe.adapter import is_sft_split, prepare_rl
     from verl_recipe.sft import prepare_sft
 
@@ -88,17 +99,18 @@ def _prepare(args: argparse.Namespace) -> int:
         on_error=on_error,
         check_media=args.check_media,
         progress=not args.no_progress,
+        overwrite=args.overwrite,
     )
     try:
         if is_sft_split(args.root, args.split):
             report = prepare_sft(args.root, args.split, args.out, **common)
         else:
             report = prepare_rl(args.root, args.split, args.out, seed=args.seed, **common)
-    except (SeedBenchError, ValueError, FileNotFoundError) as exc:
-        print(f"prepare-verl: error: {exc}", file=sys.stderr)
-        if on_error == "raise":
-            print("  (use --skip-bad-rows to skip bad rows and count them)", file=sys.stderr)
-        return 1
+    except AnnotationError as exc:
+        if on_error == "skip":
+            raise
+        hint = f"{exc.reason} (--skip-bad-rows skips bad rows and lists them; nothing was written)"
+        raise AnnotationError(exc.path, exc.line, exc.field, hint, sample_id=exc.sample_id) from exc
     print("\n".join(report.lines()))
     return 0
 
@@ -106,14 +118,15 @@ def _prepare(args: argparse.Namespace) -> int:
 def _reward_check(args: argparse.Namespace) -> int:
     from collections import defaultdict
 
-    import pyarrow.parquet as pq
-    from hydra import compose, initialize_config_dir
     from verl.trainer.ppo.reward import get_custom_reward_fn
 
-    from verl_recipe import recipe_dir
+    from verl_recipe.cpu_step import compose_named_recipe
+    from verl_recipe.inputs import read_rl_parquet
 
-    with initialize_config_dir(config_dir=str(recipe_dir()), version_base=None):
-        cfg = compose(config_name=args.recipe)
+    tables = [
+        (path, read_rl_parquet(path, ["data_source", "reward_model", "extra_info"])) for path in args.parquet
+    ]
+    cfg = compose_named_recipe(args.recipe)
     score = get_custom_reward_fn(cfg)
     if score is None:
         print(f"verl-reward-check: {args.recipe} names no custom reward function", file=sys.stderr)
@@ -123,8 +136,8 @@ def _reward_check(args: argparse.Namespace) -> int:
         f"with {dict(cfg.reward.custom_reward_function.get('reward_kwargs', {}))}"
     )
     results: dict[str, list[dict]] = defaultdict(list)
-    for path in args.parquet:
-        for row in pq.read_table(path, columns=["data_source", "reward_model", "extra_info"]).to_pylist():
+    for _path, table in tables:
+        for row in table.to_pylist():
             results[row["data_source"]].append(
                 score(
                     data_source=row["data_source"],
