@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     root_env = {"SEEDBENCH_R1_ROOT": str(data)}
 
     _step("1. a miniature SEED-Bench-R1 (real layout, real H.264 clips and PNGs) and a tiny random Qwen2-VL")
-    _run(_cli("make-fixture", "--root", str(data)))
+    # --force: a rerun replaces the fixture of the previous run (make-fixture refuses any other folder).
+    _run(_cli("make-fixture", "--root", str(data), "--force"))
     _run(_cli("make-tiny-model", "--out", str(model)))
 
     _step("2. verify it (schema, media, decodable clips; the miniature set is not the release's size)")
@@ -119,6 +120,7 @@ def main(argv: list[str] | None = None) -> int:
                 "--frame-cache",
                 str(data / "frames"),
                 "--no-progress",
+                "--overwrite",  # the demo owns its folder: a rerun replaces its files
             )
         )
     _run(
@@ -131,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
             "--out",
             str(verl / "sft_cot.parquet"),
             "--no-progress",
+            "--overwrite",
         )
     )
     _run(_cli("verl-reward-check", *(str(verl / f"validation_L{k}.parquet") for k in (1, 2, 3))))

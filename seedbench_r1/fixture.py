@@ -10,6 +10,10 @@ a 3-frame clip, clips under 2 s, mid-length clips and clips over 8 s (16 sampled
 Every frame is visually distinct per index (a colour band encoding the index, a moving block, a per-clip
 gradient), so a wrong frame index shows up in a pixel comparison even after lossy H.264 coding.
 Annotation bytes depend only on ``seed``; pixel content is fixed.
+
+A fixture is only ever written into a new or empty folder, or (``force``) over a fixture made earlier: each
+fixture carries a marker, ``.seedbench_r1/fixture.json`` (format, seed, the files it wrote). A non-empty folder
+without it may be a real download, so it is refused before anything is written, ``force`` or not.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from seedbench_r1.errors import UsageError
 from seedbench_r1.protocol import LETTERS
 
 QUESTION_TEMPLATE = (
@@ -33,6 +38,10 @@ QUESTION_TEMPLATE = (
     "what action should I take next in order to {goal}?"
 )
 ONE_FRAME_CLIP = "videos/EpicKitchens/one_frame.mp4"
+# Written first into every fixture folder; make_fixture writes only where it finds none or (force) this one.
+MARKER = ".seedbench_r1/fixture.json"
+MARKER_FORMAT = 1
+_MADE_BY = "seedbench-r1 make-fixture"
 
 
 @dataclass(frozen=True)
@@ -344,6 +353,15 @@ def _write_image(path: Path, key: int, size: tuple[int, int]) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _write_text(path: Path, text: str) -> None:
+    tmp = _atomic_target(path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:
     tmp = _atomic_target(path)
     n = 0
@@ -569,21 +587,84 @@ def _images_of(files: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
 # ----------------------------------------------------------------------------------------------- API
 
 
-def make_fixture(root: str | Path, *, seed: int = 0) -> dict[str, Any]:
-    """Write the miniature SEED-Bench-R1 under ``root`` and return a summary.
+def read_marker(root: str | Path) -> dict[str, Any] | None:
+    """The fixture marker of ``root`` (a folder ``make_fixture`` wrote), or None if it has none."""
+    try:
+        marker = json.loads((Path(root) / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return marker if isinstance(marker, dict) and marker.get("made_by") == _MADE_BY else None
 
-    The summary holds ``root``, ``seed``, ``rows`` (rows per annotation file), ``clips`` (relative path ->
-    frames, fps, width, height, seconds) and ``images`` (number of PNGs written).
-    Existing files of the same names are replaced (atomically); nothing else under ``root`` is touched.
+
+def check_target(root: str | Path, *, force: bool = False) -> dict[str, Any] | None:
+    """Refuse a target ``make_fixture`` must not write into; returns the marker of a fixture it may replace.
+
+    Fine: a missing or empty folder, or (``force``) a folder holding a fixture's marker. Refused, with a
+    :class:`~seedbench_r1.errors.UsageError` naming the folder: a file; a folder with a fixture but no
+    ``force``; any other non-empty folder, with or without ``force`` (it may be a real dataset).
     """
     root = Path(root)
+    if not root.exists():
+        return None
+    if not root.is_dir():
+        raise UsageError(f"{root} is a file, not a folder: name a new or empty folder for the fixture")
+    if next(root.iterdir(), None) is None:
+        return None
+    marker = read_marker(root)
+    if marker is None:
+        raise UsageError(
+            f"{root} is not empty and holds no make-fixture marker ({MARKER}): it may be a real dataset or "
+            "other data, so make-fixture will not write into it, with or without --force; name a new or "
+            "empty folder"
+        )
+    if not force:
+        raise UsageError(
+            f"{root} already holds a miniature fixture (seed {marker.get('seed')}); pass --force to replace it"
+        )
+    return marker
+
+
+def _inside(root: Path, rel: object) -> Path | None:
+    """``root / rel`` for a plain relative path from a marker's file list, else None (never outside root)."""
+    if not isinstance(rel, str) or not rel or rel.startswith("/") or "\\" in rel:
+        return None
+    parts = rel.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return None
+    return root.joinpath(*parts)
+
+
+def make_fixture(root: str | Path, *, seed: int = 0, force: bool = False) -> dict[str, Any]:
+    """Write the miniature SEED-Bench-R1 under ``root`` and return a summary.
+
+    ``root`` must be missing or empty, or hold a fixture made earlier (``force``: replaced; files of the old
+    fixture that the new one does not have are removed, anything else there is left alone). Any other
+    non-empty folder is refused before anything is written (:func:`check_target`). Files are written
+    atomically, the marker first, so an interrupted run leaves a folder that ``force`` can replace.
+
+    The summary holds ``root``, ``seed``, ``rows`` (rows per annotation file), ``clips`` (relative path ->
+    frames, fps, width, height, seconds), ``images`` (number of PNGs written) and ``replaced`` (whether a
+    previous fixture was replaced).
+    """
+    root = Path(root)
+    old = check_target(root, force=force)
     files = _build_rows(seed)
+    images = _images_of(files)
+    written = sorted(
+        [f"annotations/{name}" for name in files] + [spec.relpath for spec in CLIPS] + list(images)
+    )
+    marker = {"made_by": _MADE_BY, "format": MARKER_FORMAT, "seed": seed, "files": written}
+    _write_text(root / MARKER, json.dumps(marker, indent=1) + "\n")
     rows = {name: _write_jsonl(root / "annotations" / name, data) for name, data in files.items()}
     for clip_no, spec in enumerate(CLIPS):
         _write_clip(root / spec.relpath, spec, clip_no)
-    images = _images_of(files)
     for i, rel in enumerate(images):
         _write_image(root / rel, key=1000 + images[rel], size=_IMAGE_SHAPES[i % len(_IMAGE_SHAPES)])
+    if old is not None:  # files only the replaced fixture had (another seed's image names)
+        for rel in set(old.get("files") or []) - set(written):
+            path = _inside(root, rel)
+            if path is not None and path.is_file():
+                path.unlink()
     return {
         "root": str(root),
         "seed": seed,
@@ -599,4 +680,5 @@ def make_fixture(root: str | Path, *, seed: int = 0) -> dict[str, Any]:
             for c in CLIPS
         },
         "images": len(images),
+        "replaced": old is not None,
     }

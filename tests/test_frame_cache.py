@@ -255,3 +255,20 @@ def test_png_frame_list_is_altered_by_qwen_vl_utils_0_0_14(
     assert as_list.shape == (16, 3, 252, 252)
     assert not torch.equal(as_list, load_cached_clip(cached).frames.float())
     assert meta["frames_indices"] != cached.indices  # 0..15, not the clip's sampled indices
+
+
+def test_truncated_frame_is_caught_when_pil_accepts_truncated_images(
+    fixture_root: Path, cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """lmms-eval's task module sets PIL's LOAD_TRUNCATED_IMAGES on import; a cut PNG must still be refused."""
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    rel = "videos/Ego4D/ego_long_30fps.mp4"
+    shutil.copytree(cache / rel, tmp_path / rel)
+    cached = cached_video_for(fixture_root, rel, tmp_path)
+    assert cached is not None
+    data = cached.frames[5].read_bytes()
+    cached.frames[5].write_bytes(data[: len(data) // 2])
+    with pytest.raises(MediaError, match="frame_05.png.*truncated PNG"):
+        load_cached_clip(cached)

@@ -52,6 +52,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="assert this row count for a split instead of the release's (repeatable)",
     )
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for --decode")
+    p.add_argument(
+        "--frame-cache",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="DIR",
+        help="also hash every file of the frame cache (default <root>/frames) against its manifest and name "
+        "each corrupted, incomplete or stale entry (reads the whole cache: about a minute per 50 GB)",
+    )
     p.set_defaults(func=_verify)
 
     p = subparsers.add_parser(
@@ -59,7 +68,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="decode each clip once and cache its frames and observation images as 252x252 PNG",
         description="Write the protocol's frames of every clip and the observation images, lossless, under "
         "<root>/frames (or --out). Resumable and atomic per entry; a cache made under another rule or "
-        "protocol version is rebuilt. Local process pool by default, Ray tasks with --ray.",
+        "protocol version is rebuilt. A rerun compares each cached file's size and mtime with its manifest "
+        "(and hashes a file whose mtime moved), so an entry edited in place is rebuilt; --verify hashes "
+        "every file. One run per cache at a time: a second one fails at once (lock file "
+        "<cache>/.extract-frames.lock). Local process pool by default: its workers die with this process, "
+        "even when it is killed (Linux). Ray tasks with --ray: a local Ray (no ADDRESS) ends its task "
+        "workers with this process but leaves two agents for `ray stop`; on a cluster, see docs/data.md.",
     )
     p.add_argument("--root", default=None, help="dataset root (default: $SEEDBENCH_R1_ROOT or the cache)")
     p.add_argument(
@@ -79,6 +93,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="run as Ray tasks; ADDRESS of a cluster ('auto' for the running one), none for a local Ray",
     )
     p.add_argument("--force", action="store_true", help="rebuild entries even when a valid cache exists")
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="hash every cached file (sha256) against its manifest and rebuild each entry whose content "
+        "changed, naming its files (reads the whole cache; a plain rerun only compares sizes and mtimes)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_extract)
 
@@ -137,7 +157,7 @@ def _verify(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return _print_verify(
+    rc = _print_verify(
         resolve_root(args.root),
         args.splits,
         decode=args.decode,
@@ -145,6 +165,19 @@ def _verify(args: argparse.Namespace) -> int:
         overrides=overrides,
         workers=max(1, args.workers),
     )
+    if args.frame_cache is not None:
+        rc = max(rc, _verify_frame_cache(resolve_root(args.root), args.frame_cache))
+    return rc
+
+
+def _verify_frame_cache(root, cache_arg: str) -> int:  # noqa: ANN001
+    """``verify --frame-cache``: hash the whole cache, one line per bad file or entry, 1 if any."""
+    from seedbench_r1.frame_cache import default_cache_dir, verify_cache
+
+    check = verify_cache(cache_arg or default_cache_dir(root), root, progress=sys.stderr.isatty())
+    print("\n".join(check.lines()))
+    print("frame cache OK" if check.ok else "frame cache FAILED")
+    return 0 if check.ok else 1
 
 
 def _extract(args: argparse.Namespace) -> int:
@@ -153,26 +186,36 @@ def _extract(args: argparse.Namespace) -> int:
 
     root = resolve_root(args.root)
     out = args.out or default_cache_dir(root)
-    try:
-        summary = extract_frames(
-            root,
-            args.splits,
-            out,
-            workers=max(1, args.workers),
-            use_ray=args.ray is not None,
-            ray_address=args.ray or None,
-            force=args.force,
-            progress=not args.no_progress,
-        )
-    except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    # CacheBusyError (another run holds the cache's lock) and OS errors end in cli.main's one-line error.
+    summary = extract_frames(
+        root,
+        args.splits,
+        out,
+        workers=max(1, args.workers),
+        use_ray=args.ray is not None,
+        ray_address=args.ray or None,
+        force=args.force,
+        verify=args.verify,
+        progress=not args.no_progress,
+    )
     print(
         f"extract-frames: {summary.samples} samples, {summary.built} entries written, {summary.cached} already "
         f"cached, {len(summary.failures)} failed, in {summary.seconds:.1f}s -> {out}"
     )
     if summary.swept:
         print(f"removed {summary.swept} temp folder(s) left by an interrupted run")
+    if summary.changed:
+        print(
+            f"{len(summary.changed)} cached file(s) had changed since they were written; their entries were "
+            "rebuilt (unless listed under failures):"
+        )
+        for path, reason in summary.changed:
+            print(f"  {path}: {reason}")
+    if summary.retimed:
+        print(
+            f"{summary.retimed} entries had files with new mtimes but unchanged content (a copy?): checked by "
+            "hash, manifests updated"
+        )
     if summary.bad_rows:
         print(f"{len(summary.bad_rows)} bad annotation rows skipped (run `seedbench-r1 verify`):")
         for line in summary.bad_rows[:5]:

@@ -12,10 +12,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "make-fixture",
         help="write a miniature SEED-Bench-R1 (real layout, real mp4/png) for tests and the demo",
         description="Write a miniature SEED-Bench-R1 under --root: all five annotation files, H.264 clips "
-        "and PNG observation images in the real layout. Existing fixture files are replaced.",
+        "and PNG observation images in the real layout. --root must be a new or empty folder, or (with "
+        "--force) a fixture made earlier, recognised by its marker file .seedbench_r1/fixture.json. Any other "
+        "non-empty folder is refused before anything is written, even with --force: it may be a real "
+        "dataset.",
     )
-    p.add_argument("--root", required=True, help="dataset root to write (created if missing)")
+    p.add_argument("--root", required=True, help="folder to write: new or empty (created if missing)")
     p.add_argument("--seed", type=int, default=0, help="seed for ids, option order and gold letters")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace the fixture already in --root (only a folder with make-fixture's marker; other files "
+        "there, such as a frame cache, are left alone)",
+    )
     p.set_defaults(func=_make_fixture)
 
     p = subparsers.add_parser(
@@ -33,9 +42,11 @@ def _make_fixture(args: argparse.Namespace) -> int:
     from seedbench_r1.fixture import make_fixture
 
     start = time.perf_counter()
-    summary = make_fixture(args.root, seed=args.seed)
+    # A target that is not new, empty or (--force) a fixture raises UsageError before anything is written.
+    summary = make_fixture(args.root, seed=args.seed, force=args.force)
     rows = ", ".join(f"{name} {n}" for name, n in summary["rows"].items())
-    print(f"wrote miniature SEED-Bench-R1 to {summary['root']} in {time.perf_counter() - start:.1f}s")
+    verb = "replaced the fixture in" if summary["replaced"] else "wrote miniature SEED-Bench-R1 to"
+    print(f"{verb} {summary['root']} in {time.perf_counter() - start:.1f}s")
     print(f"  annotations: {rows}")
     print(f"  clips: {len(summary['clips'])}, images: {summary['images']}")
     print(json.dumps(summary["clips"], indent=2))
