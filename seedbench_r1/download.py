@@ -312,7 +312,9 @@ def is_unpacked(root: Path, archive: Archive) -> bool:
     marker = _marker(root, archive)
     try:
         data = json.loads(marker.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # missing, not UTF-8 / JSON, or hostile nesting
+        return False
+    if not isinstance(data, dict):  # a marker this code did not write: unpack again
         return False
     # A deleted archive keeps its marker valid (users may delete archives after unpacking to save disk).
     if not all(p.exists() for p in archive.parts):

@@ -170,3 +170,14 @@ def test_hub_errors_become_one_clear_message(
     assert main(["download", "--root", str(tmp_path), "--parts", "validation"]) == 1
     err = capsys.readouterr().err
     assert "endpoint https://mirror.example" in err and "network unreachable" in err
+
+
+@pytest.mark.parametrize("payload", [b"[1]", b"\xff\xfe", b"[" * 100_000 + b"]" * 100_000], ids=str)
+def test_hostile_unpack_marker_means_not_unpacked(tmp_path: Path, payload: bytes) -> None:
+    (tmp_path / "videos").mkdir()
+    (tmp_path / "videos" / "a.zip").write_bytes(b"PK")
+    archive = dl.group_archives(tmp_path, ["videos/a.zip"])[0]
+    marker = dl._marker(tmp_path, archive)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_bytes(payload)
+    assert dl.is_unpacked(tmp_path, archive) is False

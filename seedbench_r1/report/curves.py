@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 import re
 from collections.abc import Sequence
@@ -29,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seedbench_r1.errors import SeedBenchError
-from seedbench_r1.report.io import write_text, write_with
+from seedbench_r1.report.io import json_lines, write_text, write_with
 
 ACC_KEYS = ("critic/score/mean", "critic/rewards/mean")
 LENGTH_KEY = "response_length/mean"
@@ -62,29 +61,38 @@ def _is_number(v: object) -> bool:
 
 
 def read_jsonl(path: Path, label: str | None = None) -> MetricLog:
-    """verl's ``file`` logger output. Later lines win for a metric logged twice at one step."""
+    """verl's ``file`` logger output. Later lines win for a metric logged twice at one step. Unreadable lines
+    and non-finite values (NaN / Inf: a diverged run) are left out of the curves and listed in ``problems``."""
     by_step: dict[str, dict[int, float]] = {}
     problems: list[str] = []
     bad = 0
-    with open(path, encoding="utf-8") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
-            try:
-                obj = json.loads(raw)
-                step, data = obj["step"], obj["data"]
-                if not isinstance(data, dict) or not isinstance(step, int):
-                    raise TypeError("'step' must be an int and 'data' an object")
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                bad += 1
-                if bad == 1:
-                    problems.append(f"{path}:{lineno}: not a verl file-logger line ({exc})")
-                continue
-            for k, v in data.items():
-                if _is_number(v):  # strings / lists (e.g. logged tables) are not curves
-                    by_step.setdefault(k, {})[step] = float(v)
+    non_finite: list[str] = []
+    for lineno, obj, reason in json_lines(path):
+        if reason is None:
+            if (
+                not isinstance(obj, dict)
+                or not isinstance(obj.get("step"), int)
+                or not isinstance(obj.get("data"), dict)
+            ):
+                reason = 'expected {"step": int, "data": {...}}'
+        if reason is not None:
+            bad += 1
+            if bad == 1:
+                problems.append(f"{path}:{lineno}: not a verl file-logger line ({reason})")
+            continue
+        step = obj["step"]
+        for k, v in obj["data"].items():
+            if _is_number(v):  # strings / lists (e.g. logged tables) are not curves
+                by_step.setdefault(k, {})[step] = float(v)
+            elif isinstance(v, float):
+                non_finite.append(f"{k}={v} at step {step} (line {lineno})")
     if bad > 1:
         problems.append(f"{path}: {bad} unreadable lines in all, left out")
+    if non_finite:
+        shown = "; ".join(non_finite[:5]) + (
+            f"; ... and {len(non_finite) - 5} more" if len(non_finite) > 5 else ""
+        )
+        problems.append(f"{path}: {len(non_finite)} non-finite value(s) left out of the curves: {shown}")
     if not by_step:
         raise CurvesError(
             f"{path}: no numeric metrics found; expected verl's file logger JSONL "

@@ -26,6 +26,7 @@ from typing import Any
 
 from seedbench_r1.errors import SeedBenchError
 from seedbench_r1.protocol import DOMAINS, LETTERS, canonical_domain
+from seedbench_r1.report.io import JSON_ERRORS, json_lines
 from seedbench_r1.report.paper import COLUMNS, LEVELS, Cell
 
 # Names the project's lmms-eval tasks use (lmms_eval_tasks/; issue 4).
@@ -173,11 +174,23 @@ def load_runs(
 
 def read_run(results_file: Path, *, name: str, root: str | os.PathLike[str] | None = None) -> RunResult:
     try:
-        data = json.loads(results_file.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
+        data = json.loads(results_file.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise RunError(f"{results_file}: unreadable lmms-eval results file (not UTF-8 text)") from None
+    except RecursionError:
+        raise RunError(
+            f"{results_file}: unreadable lmms-eval results file (JSON nested too deeply)"
+        ) from None
+    except (OSError, *JSON_ERRORS) as exc:
         raise RunError(f"{results_file}: unreadable lmms-eval results file ({exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
         raise RunError(f"{results_file}: no 'results' mapping; not an lmms-eval results file")
+    ours = [*TASK_OF_LEVEL.values(), GROUP_TASK]
+    if not any(task in data["results"] for task in ours):
+        others = ", ".join(sorted(map(str, data["results"]))[:5]) or "none"
+        raise RunError(
+            f"{results_file}: no SEED-Bench-R1 results in it (tasks: {others}); expected {', '.join(ours)}"
+        )
     run = RunResult(name=name, results_file=results_file)
     date_id = results_file.name[: -len(RESULTS_SUFFIX)]
     results: dict[str, dict[str, Any]] = data["results"]
@@ -364,15 +377,15 @@ def read_samples(path: Path, level: str, problems: list[str]) -> list[SampleOutc
     outcomes: list[SampleOutcome] = []
     bad = 0
     first_bad = ""
-    with open(path, encoding="utf-8") as fh:
-        for lineno, raw in enumerate(fh, start=1):
-            if not raw.strip():
-                continue
+    for lineno, line, reason in json_lines(path):
+        if reason is None:
             try:
-                outcomes.append(_outcome(json.loads(raw), level))
-            except (json.JSONDecodeError, ValueError, TypeError) as exc:
-                bad += 1
-                first_bad = first_bad or f"line {lineno}: {exc}"
+                outcomes.append(_outcome(line, level))
+                continue
+            except (ValueError, TypeError) as exc:
+                reason = str(exc)
+        bad += 1
+        first_bad = first_bad or f"line {lineno}: {reason}"
     if bad:
         problems.append(
             f"{path}: {bad} unreadable sample line(s) left out of the counts (first: {first_bad})"
