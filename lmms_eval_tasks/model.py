@@ -158,7 +158,14 @@ class SeedBenchR1QwenVL(lmms):
             model = _load_model(pretrained, self.dtype, self._device, attn_implementation)
         self.processor = processor
         self._model = model.eval()
+        self._generation_config = self._model.generation_config
         self.model_type = self._model.config.model_type
+        if self.model_type in ("qwen2_vl", "qwen2_5_vl"):
+            from seedbench_r1 import rope
+
+            # transformers 5.9 truncates Qwen2.5-VL's seconds per frame group and resumes text early: use the
+            # models' own convention, the one vLLM follows (seedbench_r1/rope.py).
+            rope.install(self._model)
         tok = processor.tokenizer
         self.pad_token_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
 
@@ -273,7 +280,7 @@ class SeedBenchR1QwenVL(lmms):
             raise ValueError(
                 f"{MODEL_ID}: unsupported gen_kwargs {unknown}; allowed: until, {_GENERATE_KEYS}"
             )
-        cfg = copy.deepcopy(self._model.generation_config)
+        cfg = copy.deepcopy(self._generation_config)
         cfg.max_new_tokens = int(gen_kwargs.get("max_new_tokens", self.max_new_tokens))
         if "min_new_tokens" in gen_kwargs:
             cfg.min_new_tokens = int(gen_kwargs["min_new_tokens"])
@@ -321,9 +328,17 @@ class SeedBenchR1QwenVL(lmms):
             from vllm import LLM
         except ImportError as exc:
             raise ImportError(f"{MODEL_ID}: backend=vllm needs vLLM installed (pip install vllm)") from exc
-        from transformers import AutoProcessor
+        from transformers import AutoProcessor, GenerationConfig
 
         self.processor = AutoProcessor.from_pretrained(pretrained)
+        tok = self.processor.tokenizer
+        self.pad_token_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
+        # The checkpoint's sampling defaults, as the HF path applies them (vLLM ignores them once explicit
+        # SamplingParams are passed, and every request passes them).
+        try:
+            self._generation_config = GenerationConfig.from_pretrained(pretrained)
+        except OSError:  # no generation_config.json: transformers' defaults, as the HF path would have
+            self._generation_config = GenerationConfig()
         self._model = LLM(
             model=pretrained,
             dtype=str(self.dtype).replace("torch.", ""),
@@ -335,17 +350,27 @@ class SeedBenchR1QwenVL(lmms):
         self.model_type = self.processor.__class__.__name__
 
     def _generate_vllm(self, prompts: Sequence[Any], gen_kwargs: dict[str, Any]) -> list[str]:
-        from vllm import SamplingParams
-
-        temperature = float(gen_kwargs.get("temperature", 0.0) or 0.0)
-        params = SamplingParams(
-            temperature=temperature,
-            top_p=float(gen_kwargs.get("top_p") or 1.0),
-            max_tokens=int(gen_kwargs.get("max_new_tokens", self.max_new_tokens)),
-            min_tokens=int(gen_kwargs.get("min_new_tokens", 0)),
-        )
+        params = self.sampling_params(gen_kwargs)
         outputs = self._model.generate(self.vllm_requests(prompts), params, use_tqdm=False)
         return [o.outputs[0].text for o in outputs]
+
+    def sampling_params(self, gen_kwargs: dict[str, Any]) -> Any:
+        """vLLM's SamplingParams from the same generation config the HF path uses (checkpoint defaults, then
+        gen_kwargs; unknown keys refused there). Beam search has no SamplingParams form: refused."""
+        from vllm import SamplingParams
+
+        cfg = self.generation_config(gen_kwargs)
+        if (cfg.num_beams or 1) > 1:
+            raise ValueError(f"{MODEL_ID}: num_beams > 1 is not supported with backend=vllm")
+        sampling = bool(cfg.do_sample)
+        return SamplingParams(
+            temperature=float(cfg.temperature or 1.0) if sampling else 0.0,
+            top_p=float(cfg.top_p or 1.0) if sampling else 1.0,
+            top_k=int(cfg.top_k or 0) if sampling else 0,
+            repetition_penalty=float(cfg.repetition_penalty or 1.0),
+            max_tokens=int(cfg.max_new_tokens),
+            min_tokens=int(cfg.min_new_tokens or 0),
+        )
 
     def vllm_requests(self, prompts: Sequence[Any]) -> list[dict[str, Any]]:
         """vLLM prompts for a batch: the chat text and the protocol's frames and image, as the HF path has."""
@@ -354,10 +379,14 @@ class SeedBenchR1QwenVL(lmms):
         requests = []
         for p in prompts:
             data: dict[str, Any] = {"image": p.image}
+            request: dict[str, Any] = {"prompt": chat_text(self.processor, p), "multi_modal_data": data}
             if p.clip is not None:
-                # (T, H, W, 3) uint8 frames with their metadata, as vLLM's Qwen2.5-VL processor takes them.
-                data["video"] = [(p.clip.as_numpy(), p.video_metadata())]
-            requests.append({"prompt": chat_text(self.processor, p), "multi_modal_data": data})
+                # (T, H, W, 3) uint8 frames with their metadata. vLLM 0.24's Qwen2/2.5-VL parser drops the
+                # metadata of a (frames, metadata) item, and the processor then assumes 24 fps: hand the clip's
+                # time axis to the HF processor per request instead (each clip has its own sampled fps).
+                data["video"] = [p.clip.as_numpy()]
+                request["mm_processor_kwargs"] = {"video_metadata": [p.video_metadata()]}
+            requests.append(request)
         return requests
 
     # --- distributed (accelerate launch): one replica per process ---------------------------------------
