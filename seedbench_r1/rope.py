@@ -122,3 +122,53 @@ def install(model: Any) -> Any:
 
     inner.get_rope_index = types.MethodType(get_rope_index, inner)
     return model
+
+
+# --- verl's GRPO agent loop (verl_recipe/worker_hooks.py installs these in every worker) ----------------------
+
+
+def processor_get_rope_index(
+    self: Any,
+    input_ids: Any,
+    mm_token_type_ids: Any = None,
+    image_grid_thw: Any = None,
+    video_grid_thw: Any = None,
+    second_per_grid_ts: Any = None,
+    attention_mask: Any = None,
+    **_: Any,
+) -> tuple[Any, Any]:
+    """Qwen2.5-VL's ``get_rope_index`` for verl, which binds the model class's method to the processor
+    (``verl/utils/tokenizer/tokenizer.py``): ``self`` is a processor there and a model elsewhere."""
+    config = getattr(self, "config", None)
+    if config is not None:
+        spatial = int(config.vision_config.spatial_merge_size)
+        tokens_per_second = getattr(config.vision_config, "tokens_per_second", None)
+    else:  # a processor: Qwen2.5-VL's vision config has tokens_per_second 2 in every released size
+        spatial, tokens_per_second = int(self.image_processor.merge_size), 2.0
+    return rope_index(
+        input_ids,
+        mm_token_type_ids,
+        image_grid_thw,
+        video_grid_thw,
+        second_per_grid_ts,
+        attention_mask,
+        spatial_merge_size=spatial,
+        tokens_per_second=tokens_per_second,
+    )
+
+
+def rope_index_kwargs(self: Any, multi_modal_inputs: dict[str, Any]) -> dict[str, Any]:
+    """verl's agent loop asks the processor for extra RoPE inputs; it passes no ``second_per_grid_ts`` itself,
+    so without this every Qwen2.5-VL clip would be placed as if one second passed per frame group."""
+    seconds = multi_modal_inputs.get("second_per_grid_ts")
+    return {} if seconds is None else {"second_per_grid_ts": seconds}
+
+
+def verl_patches() -> list[tuple[Any, str, Any]]:
+    """(class, attribute, value) for verl's workers: Qwen2.5-VL positions in the models' convention."""
+    from transformers.models.qwen2_5_vl import Qwen2_5_VLModel, Qwen2_5_VLProcessor
+
+    return [
+        (Qwen2_5_VLModel, "get_rope_index", processor_get_rope_index),
+        (Qwen2_5_VLProcessor, "get_rope_index_kwargs", rope_index_kwargs),
+    ]
