@@ -49,26 +49,10 @@ class PathResult:
             }
 
 
-def _types(ids: Any, tokenizer: Any) -> Any:
-    import torch
-
-    types = torch.zeros_like(ids)
-    types[ids == tokenizer.convert_tokens_to_ids("<|image_pad|>")] = rope.IMAGE
-    types[ids == tokenizer.convert_tokens_to_ids("<|video_pad|>")] = rope.VIDEO
-    return types
-
-
 def _reference(model: Any, ids: Any, types: Any, mm: dict[str, Any]) -> Any:
-    vision = model.config.vision_config
-    positions, _ = rope.rope_index(
-        ids[None],
-        types[None],
-        mm.get("image_grid_thw"),
-        mm.get("video_grid_thw"),
-        mm.get("second_per_grid_ts"),
-        spatial_merge_size=int(vision.spatial_merge_size),
-        tokens_per_second=getattr(vision, "tokens_per_second", None),
-    )
+    """The model's own convention for one unpadded row: (3, seq)."""
+    kw = {k: mm.get(k) for k in ("image_grid_thw", "video_grid_thw", "second_per_grid_ts")}
+    positions, _ = rope.get_rope_index(model.model, ids[None], types[None], **kw)
     return positions[:, 0]
 
 
@@ -80,6 +64,7 @@ def position_report(model_dir: str | os.PathLike[str], root: str | os.PathLike[s
     from verl.utils.dataset.multiturn_sft_dataset import MultiTurnSFTDataset
     from verl.utils.tokenizer import hf_processor
 
+    from lmms_eval_tasks.model import SeedBenchR1QwenVL
     from seedbench_r1.annotations import load_split
     from seedbench_r1.qwen_inputs import processor_inputs, prompt_from_sample
     from verl_recipe.sft import prepare_sft
@@ -88,6 +73,10 @@ def position_report(model_dir: str | os.PathLike[str], root: str | os.PathLike[s
     processor = AutoProcessor.from_pretrained(model_dir)
     model = AutoModelForImageTextToText.from_pretrained(model_dir, dtype=torch.float32).eval()
     stock_rope = type(model.model).get_rope_index
+    # The model class binds its positions onto this instance; the class's own method stays the stock one.
+    evaluated = SeedBenchR1QwenVL(
+        pretrained=str(model_dir), model=model, processor=processor, device="cpu"
+    ).model.model
     results = {
         name: PathResult(name)
         for name in (
@@ -133,11 +122,9 @@ def position_report(model_dir: str | os.PathLike[str], root: str | os.PathLike[s
             stock, _ = stock_rope(
                 model.model, inputs["input_ids"], mm_token_type_ids=inputs["mm_token_type_ids"], **kw
             )
-            rope.install(model)
-            ours, _ = model.model.get_rope_index(
+            ours, _ = evaluated.get_rope_index(
                 inputs["input_ids"], mm_token_type_ids=inputs["mm_token_type_ids"], **kw
             )
-            del model.model.get_rope_index
             results["eval (model class)"].add(ours[:, 0], reference, video)
             results["transformers 5.9 stock"].add(stock[:, 0], reference, video)
             results["verl GRPO agent loop (recipe hooks)"].add(
@@ -157,7 +144,7 @@ def position_report(model_dir: str | os.PathLike[str], root: str | os.PathLike[s
             for i in range(len(dataset)):
                 row = dataset[i]
                 ids = row["input_ids"]
-                types = _types(ids, processor.tokenizer)
+                types = rope.token_types(ids, processor.tokenizer)
                 reference = _reference(model, ids, types, row["multi_modal_inputs"])
                 results[name].add(
                     row["position_ids"][1:], reference, (types == rope.VIDEO).nonzero().flatten()

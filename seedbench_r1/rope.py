@@ -92,42 +92,27 @@ def rope_index(
 def install(model: Any) -> Any:
     """Make a loaded transformers Qwen2-VL / Qwen2.5-VL model compute positions with :func:`rope_index`.
 
-    Binds ``get_rope_index`` on the inner model instance (what both its forward and ``generate`` call).
+    Binds :func:`get_rope_index` on the inner model instance (what both its forward and ``generate`` call).
     """
     inner = getattr(model, "model", model)
-    vision = model.config.vision_config
-    spatial = int(vision.spatial_merge_size)
-    tokens_per_second = getattr(vision, "tokens_per_second", None)
-
-    def get_rope_index(
-        self,
-        input_ids,
-        mm_token_type_ids=None,
-        image_grid_thw=None,
-        video_grid_thw=None,
-        second_per_grid_ts=None,
-        attention_mask=None,
-        **_: Any,
-    ):
-        return rope_index(
-            input_ids,
-            mm_token_type_ids,
-            image_grid_thw,
-            video_grid_thw,
-            second_per_grid_ts,
-            attention_mask,
-            spatial_merge_size=spatial,
-            tokens_per_second=tokens_per_second,
-        )
-
     inner.get_rope_index = types.MethodType(get_rope_index, inner)
     return model
+
+
+def token_types(input_ids: Any, tokenizer: Any) -> Any:
+    """``mm_token_type_ids`` from the token ids, for paths that dropped the processor's (verl's SFT dataset)."""
+    import torch
+
+    kinds = torch.zeros_like(input_ids)
+    kinds[input_ids == tokenizer.convert_tokens_to_ids("<|image_pad|>")] = IMAGE
+    kinds[input_ids == tokenizer.convert_tokens_to_ids("<|video_pad|>")] = VIDEO
+    return kinds
 
 
 # --- verl's GRPO agent loop (verl_recipe/worker_hooks.py installs these in every worker) ----------------------
 
 
-def processor_get_rope_index(
+def get_rope_index(
     self: Any,
     input_ids: Any,
     mm_token_type_ids: Any = None,
@@ -137,8 +122,9 @@ def processor_get_rope_index(
     attention_mask: Any = None,
     **_: Any,
 ) -> tuple[Any, Any]:
-    """Qwen2.5-VL's ``get_rope_index`` for verl, which binds the model class's method to the processor
-    (``verl/utils/tokenizer/tokenizer.py``): ``self`` is a processor there and a model elsewhere."""
+    """transformers' ``get_rope_index`` signature over :func:`rope_index`. ``self`` is the inner model (bound by
+    :func:`install`) or, in verl, a Qwen2.5-VL processor (verl binds the model class's method to the processor,
+    ``verl/utils/tokenizer/tokenizer.py``)."""
     config = getattr(self, "config", None)
     if config is not None:
         spatial = int(config.vision_config.spatial_merge_size)
@@ -169,6 +155,6 @@ def verl_patches() -> list[tuple[Any, str, Any]]:
     from transformers.models.qwen2_5_vl import Qwen2_5_VLModel, Qwen2_5_VLProcessor
 
     return [
-        (Qwen2_5_VLModel, "get_rope_index", processor_get_rope_index),
+        (Qwen2_5_VLModel, "get_rope_index", get_rope_index),
         (Qwen2_5_VLProcessor, "get_rope_index_kwargs", rope_index_kwargs),
     ]

@@ -40,10 +40,7 @@ class SeedBenchSFTDataset(MultiTurnSFTDataset):
             if "attention_mask" in row
             else torch.ones_like(ids, dtype=torch.bool)
         )
-        tok = self.processor.tokenizer
-        types = torch.zeros_like(ids)
-        types[ids == tok.convert_tokens_to_ids("<|image_pad|>")] = rope.IMAGE
-        types[ids == tok.convert_tokens_to_ids("<|video_pad|>")] = rope.VIDEO
+        types = rope.token_types(ids, self.processor.tokenizer)
         vision, _ = rope.rope_index(
             ids[valid][None],
             types[valid][None],
