@@ -9,8 +9,8 @@ CoT rows for SFT) it computes the (3, seq) M-RoPE positions through:
   the processor verl builds, with and without ``verl_recipe.worker_hooks``' patches;
 - ``verl SFT (recipe class)`` / ``(stock)``: ``SeedBenchSFTDataset`` and verl's ``MultiTurnSFTDataset``.
 The reference is each model's own convention (:func:`seedbench_r1.rope.rope_index`). The paths the project's
-recipes and model class use must equal it; the stock paths are shown for comparison. Log-prob agreement
-between the HF and vLLM backends is measured by ``make test-vllm``.
+recipes and model class use must equal it; the stock paths are shown for comparison. What the positions do
+to the log-probs, and the vLLM paths whose positions cannot be read: :mod:`seedbench_r1.parity_logprobs`.
 """
 
 from __future__ import annotations

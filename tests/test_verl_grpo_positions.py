@@ -77,15 +77,30 @@ def test_recipes_import_the_hooks_in_workers_and_the_import_applies_them() -> No
 
     with initialize_config_dir(config_dir=str(recipe_dir()), version_base=None):
         for name in ("seedbench_r1_grpo", "seedbench_r1_grpo_qwen2_5_vl", "seedbench_r1_grpo_smoke"):
-            assert (
-                compose(config_name=name).actor_rollout_ref.model.external_lib == "verl_recipe.worker_hooks"
-            )
+            cfg = compose(config_name=name).actor_rollout_ref
+            assert cfg.model.external_lib == "verl_recipe.worker_hooks"
+            assert cfg.rollout.agent.default_agent_loop == "seedbench_r1_agent"
     code = (
         "from verl.utils.import_utils import import_external_libs\n"
         "import_external_libs('verl_recipe.worker_hooks')\n"
         "from seedbench_r1 import rope\n"
         "assert all(getattr(c, n) is v for c, n, v in rope.verl_patches())\n"
+        "from verl.experimental.agent_loop.agent_loop import _agent_loop_registry\n"
+        "target = _agent_loop_registry['seedbench_r1_agent']['_target_']\n"
+        "assert target == 'verl_recipe.agent_loop.SeedBenchAgentLoop', target\n"
         "print('applied')"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0 and out.stdout.strip().endswith("applied"), out.stderr[-2000:]
+
+
+def test_the_agent_loop_passes_each_clips_metadata_as_verls_training_side_does() -> None:
+    """What the recipes' agent loop adds to a vLLM request, from verl's (frames, metadata) videos."""
+    from verl_recipe.agent_loop import video_metadata_kwargs
+
+    meta = {"fps": 30.0, "frames_indices": [0, 20, 40], "total_num_frames": 60}
+    frames = torch.zeros(3, 3, 28, 28)
+    assert video_metadata_kwargs(None) == {} and video_metadata_kwargs([]) == {}
+    assert video_metadata_kwargs([(frames, meta)]) == {"video_metadata": [meta], "do_sample_frames": False}
+    with pytest.raises(ValueError, match="2 videos but only 1 carry metadata"):
+        video_metadata_kwargs([(frames, meta), frames])
