@@ -31,6 +31,7 @@ _ENGINE_CPU = [
     "+mixed_precision={param_dtype:fp32,reduce_dtype:fp32,buffer_dtype:fp32}",
 ]
 
+
 def _at(prefix: str, override: str) -> str:
     """``override`` under ``prefix`` (a leading ``+``, which adds a key, stays in front)."""
     return f"+{prefix}{override[1:]}" if override.startswith("+") else prefix + override
