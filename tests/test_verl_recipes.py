@@ -8,6 +8,8 @@ was checked by hand with ``--cfg job --resolve``; see docs/verl.md).
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -63,8 +65,71 @@ def test_recipe_dir_holds_every_recipe_and_script() -> None:
         "run_grpo_qwen2_5_vl.sh",
         "run_grpo_smoke.sh",
         "run_sft.sh",
+        "launch_env.sh",
     ):
         assert (recipe_dir() / script).is_file()
+
+
+SCRIPTS = {
+    "run_grpo.sh": "seedbench_r1_grpo",
+    "run_grpo_qwen2_5_vl.sh": "seedbench_r1_grpo_qwen2_5_vl",
+    "run_grpo_smoke.sh": "seedbench_r1_grpo_smoke",
+    "run_sft.sh": "seedbench_r1_sft",
+}
+
+
+@pytest.mark.parametrize("script", sorted(SCRIPTS))
+def test_run_scripts_pass_absolute_data_and_checkpoint_paths(script: str, tmp_path: Path) -> None:
+    """The scripts' composed config (hydra --cfg job, what verl's TaskRunner receives) names the data and the
+    checkpoint folder as absolute paths, with no environment lookup left for a Ray actor to resolve."""
+    import subprocess
+
+    data, run = tmp_path / "data", tmp_path / "run"
+    data.mkdir()
+    run.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEEDBENCH_R1_")}
+    env.update(SEEDBENCH_R1_VERL_DATA="../data", NPROC="1")  # relative on purpose: the script resolves it
+    proc = subprocess.run(
+        ["bash", str(recipe_dir() / script), "--cfg", "job"],
+        cwd=run,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    cfg = _job_yaml(proc.stdout)
+    files = cfg["data"]["train_files"]
+    files = files if isinstance(files, list) else [files]
+    for path in files + list(cfg["data"].get("val_files") or []):
+        assert path.startswith(str(data.resolve()) + "/"), path
+    assert cfg["trainer"]["default_local_dir"] == (
+        f"{(run / 'checkpoints').resolve()}/${{trainer.project_name}}/${{trainer.experiment_name}}"
+    )
+    assert "oc.env" not in json.dumps([cfg["data"], cfg["trainer"]])
+
+
+def _job_yaml(stdout: str) -> dict:
+    """The YAML hydra's --cfg job prints (after whatever the launcher logged first)."""
+    import yaml
+
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line and not line[0].isspace() and line.endswith(":"))
+    return yaml.safe_load("\n".join(lines[start:]))
+
+
+def test_run_scripts_refuse_to_launch_inside_the_package() -> None:
+    import subprocess
+
+    proc = subprocess.run(
+        ["bash", str(recipe_dir() / "run_grpo_smoke.sh"), "--cfg", "job"],
+        cwd=recipe_dir(),
+        env={**os.environ, "SEEDBENCH_R1_VERL_DATA": "/tmp"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1 and "inside the installed recipes" in proc.stderr
 
 
 @pytest.mark.parametrize("name", RECIPES)
