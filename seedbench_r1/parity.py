@@ -15,8 +15,10 @@ to the log-probs, and the vLLM paths whose positions cannot be read: :mod:`seedb
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +51,39 @@ class PathResult:
             }
 
 
+@contextlib.contextmanager
+def rope_patches(enabled: bool) -> Iterator[None]:
+    """``verl_recipe.worker_hooks``' class patches applied (or removed) for the block, then restored."""
+    saved = [(c, n, c.__dict__.get(n)) for c, n, _ in rope.verl_patches()]
+    try:
+        for cls, name, value in rope.verl_patches():
+            if enabled:
+                setattr(cls, name, value)
+            elif name in cls.__dict__ and cls.__dict__[name] is value:
+                delattr(cls, name)
+        yield
+    finally:
+        for cls, name, value in saved:
+            if value is None:
+                if name in cls.__dict__:
+                    delattr(cls, name)
+            else:
+                setattr(cls, name, value)
+
+
+def agent_loop_inputs(model_dir: str | os.PathLike[str], hooks: bool) -> Any:
+    """What ``AgentLoopWorker``'s input methods read from ``self``: verl's processor, built with or without the
+    recipe's worker hooks, its tokenizer, and no recipe-wide processor kwargs (the recipes set none)."""
+    from verl.utils.tokenizer import hf_processor
+
+    with rope_patches(hooks):
+        processor = hf_processor(str(model_dir))
+    worker = type("AgentLoopWorkerInputs", (), {})()
+    worker.processor, worker.tokenizer = processor, processor.tokenizer
+    worker._get_mm_processor_kwargs = lambda audio_data=None: {}
+    return worker
+
+
 def _reference(model: Any, ids: Any, types: Any, mm: dict[str, Any]) -> Any:
     """The model's own convention for one unpadded row: (3, seq)."""
     kw = {k: mm.get(k) for k in ("image_grid_thw", "video_grid_thw", "second_per_grid_ts")}
@@ -62,7 +97,6 @@ def position_report(model_dir: str | os.PathLike[str], root: str | os.PathLike[s
     from transformers import AutoModelForImageTextToText, AutoProcessor
     from verl.experimental.agent_loop.agent_loop import AgentLoopWorker
     from verl.utils.dataset.multiturn_sft_dataset import MultiTurnSFTDataset
-    from verl.utils.tokenizer import hf_processor
 
     from lmms_eval_tasks.model import SeedBenchR1QwenVL
     from seedbench_r1.annotations import load_split
@@ -89,24 +123,15 @@ def position_report(model_dir: str | os.PathLike[str], root: str | os.PathLike[s
         )
     }
 
+    # verl binds the model class's get_rope_index onto the processor it builds: one per variant
+    workers = {hooks: agent_loop_inputs(model_dir, hooks) for hooks in (True, False)}
+
     def agent_loop(inputs: Any, hooks: bool) -> Any:
-        saved = [(c, n, c.__dict__.get(n)) for c, n, _ in rope.verl_patches()]
-        try:
-            if hooks:
-                for cls, name, value in rope.verl_patches():
-                    setattr(cls, name, value)
-            worker = type("Worker", (), {"processor": hf_processor(str(model_dir))})()
-            mm = {k: v for k, v in inputs.items() if k not in ("input_ids", "attention_mask")}
+        mm = {k: v for k, v in inputs.items() if k not in ("input_ids", "attention_mask")}
+        with rope_patches(hooks):
             return AgentLoopWorker._compute_position_ids(
-                worker, inputs["input_ids"], inputs["attention_mask"], mm
+                workers[hooks], inputs["input_ids"], inputs["attention_mask"], mm
             )
-        finally:
-            for cls, name, value in saved:
-                if value is None:
-                    if name in cls.__dict__:
-                        delattr(cls, name)
-                else:
-                    setattr(cls, name, value)
 
     for split in ("validation_L1", "validation_L2", "validation_L3"):
         for sample in load_split(root, split):

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from seedbench_r1 import rope
+from seedbench_r1.parity import agent_loop_inputs, rope_patches
 
 # Measured on the fixture (2026-12-02), float32 on CPU: the project paths agree within 1e-6; the tolerance leaves
 # two orders of magnitude for other CPUs' kernels. Each planted regression must exceed it at least tenfold.
@@ -129,26 +130,6 @@ def _stock(model: Any) -> Iterator[None]:
     finally:
         if bound is not None:
             inner.get_rope_index = bound
-
-
-@contextlib.contextmanager
-def rope_patches(enabled: bool) -> Iterator[None]:
-    """``verl_recipe.worker_hooks``' class patches applied (or removed) for the block, then restored."""
-    saved = [(c, n, c.__dict__.get(n)) for c, n, _ in rope.verl_patches()]
-    try:
-        for cls, name, value in rope.verl_patches():
-            if enabled:
-                setattr(cls, name, value)
-            elif name in cls.__dict__ and cls.__dict__[name] is value:
-                delattr(cls, name)
-        yield
-    finally:
-        for cls, name, value in saved:
-            if value is None:
-                if name in cls.__dict__:
-                    delattr(cls, name)
-            else:
-                setattr(cls, name, value)
 
 
 @contextlib.contextmanager
@@ -330,7 +311,7 @@ def logprob_report(
         event_loop = asyncio.new_event_loop()
         asyncio.set_event_loop(event_loop)  # verl's agent loop binds the current loop when it is built
         # verl binds the model class's get_rope_index onto the processor it builds: one per variant
-        workers = {hooks: _worker(model_dir, hooks) for hooks in (True, False)}
+        workers = {hooks: agent_loop_inputs(model_dir, hooks) for hooks in (True, False)}
         verl_processor = workers[True].processor
         try:
             for i in range(len(dataset)):
@@ -393,19 +374,6 @@ def logprob_report(
                     values = _verl_logprobs(model, ids, row["position_ids"], vision, start)[trained]
                 results[name].add(values, reference)
     return list(results.values())
-
-
-def _worker(model_dir: str | os.PathLike[str], hooks: bool) -> Any:
-    """What ``AgentLoopWorker``'s input methods read from ``self``: verl's processor, built with or without the
-    recipe's worker hooks, its tokenizer, and no recipe-wide processor kwargs (the recipes set none)."""
-    from verl.utils.tokenizer import hf_processor
-
-    with rope_patches(hooks):
-        processor = hf_processor(str(model_dir))
-    worker = type("AgentLoopWorkerInputs", (), {})()
-    worker.processor, worker.tokenizer = processor, processor.tokenizer
-    worker._get_mm_processor_kwargs = lambda audio_data=None: {}
-    return worker
 
 
 def _server_request(call: dict[str, Any], response: list[int], processor: Any) -> dict[str, Any]:

@@ -138,6 +138,8 @@ def backend_parity(lm, model_dir: str, root: str) -> list[dict]:  # noqa: ANN001
 def _hf_logprobs_of(model, inputs, tokens: list[int]) -> list[float]:  # noqa: ANN001
     import torch
 
+    from seedbench_r1.parity_logprobs import token_logprobs
+
     n = inputs["input_ids"].shape[1]
     extra = torch.tensor([tokens])
     kw = {k: v for k, v in inputs.items() if k not in ("input_ids", "attention_mask")}
@@ -145,9 +147,8 @@ def _hf_logprobs_of(model, inputs, tokens: list[int]) -> list[float]:  # noqa: A
         kw["mm_token_type_ids"] = torch.cat([kw["mm_token_type_ids"], torch.zeros_like(extra)], 1)
     ids = torch.cat([inputs["input_ids"], extra], 1)
     with torch.inference_mode():
-        logits = model(input_ids=ids, attention_mask=torch.ones_like(ids), **kw).logits[0].float()
-    lp = torch.log_softmax(logits[n - 1 : n - 1 + len(tokens)], -1)
-    return [lp[i, t].item() for i, t in enumerate(tokens)]
+        logits = model(input_ids=ids, attention_mask=torch.ones_like(ids), **kw).logits
+    return token_logprobs(logits, ids, n).tolist()
 
 
 def _vllm_logprobs_of(lm, request: dict, tokens: list[int]) -> list[float]:  # noqa: ANN001
