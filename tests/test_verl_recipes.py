@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,6 +90,8 @@ def test_run_scripts_pass_absolute_data_and_checkpoint_paths(script: str, tmp_pa
     run.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEEDBENCH_R1_")}
     env.update(SEEDBENCH_R1_VERL_DATA="../data", NPROC="1")  # relative on purpose: the script resolves it
+    # the scripts call `python` / `torchrun` as a user's activated environment provides them
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     proc = subprocess.run(
         ["bash", str(recipe_dir() / script), "--cfg", "job"],
         cwd=run,
