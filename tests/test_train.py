@@ -142,7 +142,9 @@ def test_two_grpo_steps_run_and_log_what_the_recipe_implies(grpo_qwen2_vl: dict)
     steps = grpo_qwen2_vl["steps"]
     assert sorted(steps) == [1, 2]
     for step, data in steps.items():
-        assert math.isclose(data["actor/lr"], 1e-6)  # the recipe's constant schedule
+        # The recipe's linear schedule over the run's 2 steps, as verl logs it: the LR after the scheduler's
+        # step, i.e. that of the next update (1e-6 for step 1's update, 5e-7 for step 2's, then 0).
+        assert math.isclose(data["actor/lr"], 1e-6 * (2 - step) / 2, abs_tol=1e-15)
         diff = data["training/rollout_probs_diff_mean"]
         print(f"step {step}: rollout_probs_diff_mean {diff:.2e}, grad_norm {data['actor/grad_norm']:.3e}")
         assert 0 < diff <= PROBS_DIFF_BOUND
