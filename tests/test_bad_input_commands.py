@@ -25,7 +25,7 @@ def run(*args: str | Path) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         env=ENV,
-        timeout=600,
+        timeout=900,
     )
 
 
@@ -161,3 +161,114 @@ def test_curves_name_bad_lines_and_non_finite_values(tmp_path: Path) -> None:
     assert "2 non-finite value(s) left out" in proc.stderr
     assert "critic/score/mean=nan at step 3 (line 4)" in proc.stderr
     assert "critic/score/mean=inf at step 4 (line 5)" in proc.stderr
+
+
+# ------------------------------------------------------------------ prepare-verl --processor (SFT lengths)
+# Every SFT row's token length counted as verl's SFT trainer builds it, so a row over the recipe's
+# data.max_length (truncation: error, which would stop the run mid-epoch) is found first and named.
+
+COT = "training_with_cot_6k"
+
+
+def prepare(root: Path, out: Path, *extra: str | Path) -> subprocess.CompletedProcess:
+    args = ["prepare-verl", "--root", root, "--split", COT, "--out", out, "--no-progress", *extra]
+    return run(*args)
+
+
+@pytest.fixture(scope="module")
+def long_root(fixture_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fixture with one CoT response (line 4) made ~1,500 tokens long."""
+    root = tmp_path_factory.mktemp("long_cot") / "root"
+    shutil.copytree(fixture_root, root, symlinks=True)
+    path = root / "annotations" / f"{COT}.jsonl"
+    lines = path.read_text().splitlines()
+    row = json.loads(lines[3])
+    row["response"] = "<think>" + " then the next step" * 400 + "</think><answer>A</answer>"
+    lines[3] = json.dumps(row)
+    path.write_text("\n".join(lines) + "\n")
+    return root
+
+
+def test_fixture_rows_fit_the_recipe_and_the_count_is_the_trainers(
+    fixture_root: Path, tiny_qwen2_vl: Path, tmp_path: Path
+) -> None:
+    from verl.trainer.sft_trainer import create_sft_dataset
+    from verl.utils import hf_processor, hf_tokenizer
+
+    from verl_recipe.cpu_step import compose_named_recipe
+    from verl_recipe.sft_lengths import recipe_max_length
+
+    out = tmp_path / "sft.parquet"
+    proc = prepare(fixture_root, out, "--processor", tiny_qwen2_vl)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (note,) = [ln for ln in proc.stdout.splitlines() if "token lengths checked" in ln]
+    longest = int(note.split("longest ")[1].split(",")[0])
+    assert f"limit {recipe_max_length()}" in note and recipe_max_length() == 2048
+    assert 700 < longest <= 2048  # a clip (648 tokens at most), an image (81) and a CoT answer
+    # The count is the trainer's: the recipe's dataset with truncation "error" takes the longest row at a
+    # limit equal to the count and refuses it one token below.
+    data = compose_named_recipe("seedbench_r1_sft").data
+    tokenizer, processor = hf_tokenizer(str(tiny_qwen2_vl)), hf_processor(str(tiny_qwen2_vl))
+    data.max_length = longest
+    dataset = create_sft_dataset([str(out)], data, tokenizer, processor)
+    lengths = [dataset[i]["input_ids"].shape[-1] for i in range(len(dataset))]
+    assert max(lengths) == longest
+    data.max_length = longest - 1
+    dataset = create_sft_dataset([str(out)], data, tokenizer, processor)
+    with pytest.raises(ValueError, match="is larger than"):
+        dataset[lengths.index(longest)]
+
+
+def test_an_over_long_row_is_named_and_nothing_written(
+    long_root: Path, tiny_qwen2_vl: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "sft.parquet"
+    line = error_line(
+        prepare(long_root, out, "--processor", tiny_qwen2_vl),
+        f"{COT}.jsonl:4:",
+        "field 'messages'",
+        "over data.max_length 2048",
+    )
+    sample_id = json.loads((long_root / "annotations" / f"{COT}.jsonl").read_text().splitlines()[3])[
+        "sample_id"
+    ]
+    assert f"sample '{sample_id}'" in line
+    assert not out.exists()
+
+
+def test_skip_bad_rows_leaves_the_long_row_out_and_lists_it(
+    long_root: Path, tiny_qwen2_vl: Path, tmp_path: Path
+) -> None:
+    import pyarrow.parquet as pq
+
+    out = tmp_path / "sft.parquet"
+    proc = prepare(long_root, out, "--processor", tiny_qwen2_vl, "--skip-bad-rows")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "1 x over max_length" in proc.stdout
+    assert pq.read_table(out).num_rows == 5
+    skipped = json.loads(out.with_name(out.name + ".skipped.json").read_text())
+    (row,) = skipped["rows"]
+    assert row["line"] == 4 and row["field"] == "messages" and "over data.max_length 2048" in row["reason"]
+
+
+def test_a_lower_limit_and_unchecked_conversions_say_so(
+    fixture_root: Path, tiny_qwen2_vl: Path, tmp_path: Path
+) -> None:
+    error_line(
+        prepare(fixture_root, tmp_path / "a.parquet", "--processor", tiny_qwen2_vl, "--max-length", "300"),
+        "over data.max_length 300",
+    )
+    unchecked = prepare(fixture_root, tmp_path / "b.parquet")
+    assert unchecked.returncode == 0 and "token lengths not checked" in unchecked.stdout
+    rl = run(
+        "prepare-verl",
+        "--root",
+        fixture_root,
+        "--split",
+        "validation_L1",
+        "--out",
+        tmp_path / "c.parquet",
+        "--processor",
+        tiny_qwen2_vl,
+    )
+    error_line(rl, "--processor / --max-length check SFT rows")

@@ -89,6 +89,7 @@ class ConvertReport:
     gold_letters: Counter[str] = field(default_factory=Counter)
     with_video: int = 0
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # checks made (or not made), one line each
 
     def skip(self, row: SkippedRow, group: str) -> None:
         self.skipped[group] += 1
@@ -103,6 +104,7 @@ class ConvertReport:
         if self.gold_letters:
             spread = ", ".join(f"{x} {self.gold_letters.get(x, 0)}" for x in LETTERS)
             out.append(f"  gold letters: {spread}")
+        out += [f"  {note}" for note in self.notes]
         total_skipped = sum(self.skipped.values())
         out.append(f"  skipped {total_skipped} rows" + (":" if total_skipped else ""))
         out += [f"    {n} x {reason}" for reason, n in self.skipped.most_common()]

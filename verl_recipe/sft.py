@@ -29,12 +29,14 @@ from seedbench_r1.schema import CotSample
 from verl_recipe.adapter import (
     PLACEHOLDERS,
     ConvertReport,
+    SkippedRow,
     check_output,
     convert_rows,
     media_exists,
     write_rows,
 )
 from verl_recipe.media import MediaLayout, image_entry, media_types, video_entry
+from verl_recipe.sft_lengths import recipe_max_length, token_lengths
 
 
 def sft_row(cot: CotSample, layout: MediaLayout, source: Path) -> dict[str, Any]:
@@ -103,8 +105,14 @@ def prepare_sft(
     check_media: bool = False,
     progress: bool = True,
     overwrite: bool = True,
+    processor: str | None = None,
+    max_length: int | None = None,
 ) -> ConvertReport:
-    """Write the verl SFT parquet of a CoT file (``overwrite`` as in :func:`verl_recipe.adapter.prepare_rl`)."""
+    """Write the verl SFT parquet of a CoT file (``overwrite`` as in :func:`verl_recipe.adapter.prepare_rl`).
+
+    With ``processor`` (the model to train, a folder or hub id) every row's token length is counted as verl's
+    SFT trainer will build it (:mod:`verl_recipe.sft_lengths`); a row over ``max_length`` (default: the recipe's
+    ``data.max_length``) raises naming it, or with ``on_error="skip"`` is left out and listed."""
     from seedbench_r1.root import resolve_root
 
     start = time.perf_counter()
@@ -126,9 +134,46 @@ def prepare_sft(
         check_media=media_exists if check_media else None,
         progress=progress,
     )
+    if processor is not None:
+        limit = recipe_max_length() if max_length is None else max_length
+        rows = _within_length(rows, data, sft_schema(layout), report, processor, limit, on_error, progress)
+    else:
+        report.notes.append(
+            "token lengths not checked: pass --processor MODEL to find rows longer than the SFT recipe's "
+            "data.max_length before training (verl stops mid-epoch on one)"
+        )
     write_rows(rows, sft_schema(layout), report)
     report.written = len(rows)
     report.with_video = sum(1 for r in rows if r["videos"])
     report.gold_letters = Counter()
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _within_length(
+    rows: list[dict[str, Any]],
+    data: Any,
+    schema: pa.Schema,
+    report: ConvertReport,
+    processor: str,
+    limit: int,
+    on_error: Literal["raise", "skip"],
+    progress: bool,
+) -> list[dict[str, Any]]:
+    """``rows`` without those longer than ``limit`` tokens (or the first such row raised, naming it)."""
+    lines = {str(record.sample_id): data.line_of(i) for i, record in enumerate(data.records)}
+    kept: list[dict[str, Any]] = []
+    longest = 0
+    for row, length in zip(rows, token_lengths(rows, schema, processor, progress=progress), strict=True):
+        longest = max(longest, length)
+        if length <= limit:
+            kept.append(row)
+            continue
+        sample_id = row["extra_info"]["sample_id"]
+        reason = f"{length} tokens with {processor}'s processor, over data.max_length {limit}"
+        error = AnnotationError(data.path, lines.get(sample_id), "messages", reason, sample_id=sample_id)
+        if on_error == "raise":
+            raise error
+        report.skip(SkippedRow(str(data.path), error.line, sample_id, "messages", reason), "over max_length")
+    report.notes.append(f"token lengths checked: longest {longest}, limit {limit}")
+    return kept

@@ -58,6 +58,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--check-media", action="store_true", help="fail (or skip) rows whose media files are missing"
     )
+    p.add_argument(
+        "--processor",
+        default=None,
+        help="CoT file only: the model you will fine-tune (folder or hub id); every SFT row's token length is "
+        "counted with verl's SFT dataset and this processor, and a row over --max-length stops the "
+        "conversion naming it (or, with --skip-bad-rows, is left out and listed)",
+    )
+    p.add_argument(
+        "--max-length",
+        type=int,
+        default=None,
+        help="token limit for --processor (default: the SFT recipe's data.max_length, 2048)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=_prepare)
 
@@ -88,7 +101,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _prepare(args: argparse.Namespace) -> int:
     """Errors go to the CLI's one error path (one line naming file, line, sample id and field, exit 1)."""
-    from seedbench_r1.errors import AnnotationError
+    from seedbench_r1.errors import AnnotationError, UsageError
     from verl_recipe.adapter import is_sft_split, prepare_rl
     from verl_recipe.sft import prepare_sft
 
@@ -103,7 +116,19 @@ def _prepare(args: argparse.Namespace) -> int:
     )
     try:
         if is_sft_split(args.root, args.split):
-            report = prepare_sft(args.root, args.split, args.out, **common)
+            report = prepare_sft(
+                args.root,
+                args.split,
+                args.out,
+                processor=args.processor,
+                max_length=args.max_length,
+                **common,
+            )
+        elif args.processor is not None or args.max_length is not None:
+            raise UsageError(
+                f"--processor / --max-length check SFT rows (the CoT file); {args.split} gives RL rows, whose "
+                "prompts are bounded by construction"
+            )
         else:
             report = prepare_rl(args.root, args.split, args.out, seed=args.seed, **common)
     except AnnotationError as exc:
