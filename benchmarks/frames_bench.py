@@ -4,7 +4,7 @@
     **video_spec()})`` + ``fetch_image`` (reader forced to decord: torchcodec is preferred by qwen-vl-utils but
     needs system FFmpeg libraries, and its torchvision fallback is gone in torchvision 0.29);
 (b) the project's decoder: ``decode_clip`` + ``load_observation``;
-(c) the frame cache as the recipe reads a cache row: ``SeedBenchRLHFDataset._process_multi_modal_info`` on the
+(c) the frame cache as the recipe reads a cache row: ``SeedBenchRLHFDataset._decode_media`` on the
     row's ``videos`` / ``images`` entries (``verl_recipe.media``), i.e. the core reader
     ``frame_cache.load_cached_clip`` for the frames + qwen-vl-utils' ``fetch_image`` on the cached PNG;
     (c-core) the core reader alone + the cached image opened with PIL.
@@ -46,6 +46,75 @@ def make_clip(path: Path, seconds: int, seed: int) -> None:
         container.mux(stream.encode(None))
 
 
+def make_bench_root(root: Path, clips: int) -> list:
+    """A dataset root with ``clips`` generated clips (30-120 s) and observation images; their samples."""
+    from PIL import Image
+
+    from seedbench_r1.schema import ProgressStep, Sample
+
+    (root / "annotations").mkdir()
+    (root / "videos" / "EpicKitchens").mkdir(parents=True)
+    (root / "images" / "EpicKitchens").mkdir(parents=True)
+    lengths = [int(30 + i * 90 / max(1, clips - 1)) for i in range(clips)]
+    samples = []
+    t0 = time.perf_counter()
+    for i, seconds in enumerate(lengths):
+        make_clip(root / "videos" / "EpicKitchens" / f"c{i}.mp4", seconds, i)
+        img = np.random.default_rng(100 + i).integers(0, 256, size=(256, 456, 3), dtype=np.uint8)
+        Image.fromarray(img).save(root / "images" / "EpicKitchens" / f"c{i}.png")
+        samples.append(
+            Sample(
+                split="bench",
+                sample_id=i,
+                video_source="EpicKitchens",
+                video_basename=f"c{i}.mp4",
+                current_observation_basename=f"c{i}.png",
+                question="q",
+                task_goal="",
+                video_id="",
+                task_progress=(ProgressStep("step", 0, 1),),  # non-empty: the sample has a clip
+            )
+        )
+    print(
+        f"generated {len(lengths)} clips ({', '.join(f'{s}s' for s in lengths)}) in {time.perf_counter() - t0:.1f}s"
+    )
+    return samples
+
+
+def build_cache(root: Path, samples: list) -> Path:
+    """The frame cache of every clip and image of ``samples`` (what ``seedbench-r1 extract-frames`` builds)."""
+    from seedbench_r1.frame_cache import Task, build_entry, default_cache_dir, entry_dir
+
+    cache = default_cache_dir(root)
+    t0 = time.perf_counter()
+    for s in samples:
+        for kind, rel in (("video", s.video_relpath), ("image", s.image_relpath)):
+            result = build_entry(Task(kind, rel, str(root / rel), str(entry_dir(cache, rel))))
+            assert result.ok, result.reason
+    print(f"built the cache in {time.perf_counter() - t0:.2f}s ({len(samples)} clips + images)")
+    return cache
+
+
+def recipe_messages(root: Path, samples: list, cache: Path | None) -> dict:
+    """Each sample's chat messages with the media entries prepare-verl writes (cache rows when ``cache``)."""
+    from verl_recipe.media import MediaLayout, image_entry, video_entry
+
+    layout = MediaLayout.make(root, frame_cache=cache)
+    return {
+        s.sample_id: [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "video", **video_entry(s.video_relpath, layout)},
+                    {"type": "image", **image_entry(s.image_relpath, layout)},
+                    {"type": "text", "text": "q"},
+                ],
+            }
+        ]
+        for s in samples
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clips", type=int, default=4, help="clips, lengths spread over 30-120 s")
@@ -62,48 +131,14 @@ def main() -> None:
     from seedbench_r1.frame_cache import cached_image_path, cached_video, load_cached_clip
     from seedbench_r1.frames import decode_clip, load_observation
     from seedbench_r1.protocol import image_spec, video_spec
-    from seedbench_r1.schema import ProgressStep, Sample
+    from seedbench_r1.schema import Sample
 
     vp.get_video_reader_backend = lambda: "decord"
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        (root / "annotations").mkdir()
-        (root / "videos" / "EpicKitchens").mkdir(parents=True)
-        (root / "images" / "EpicKitchens").mkdir(parents=True)
-        lengths = [int(30 + i * 90 / max(1, args.clips - 1)) for i in range(args.clips)]
-        samples = []
-        t0 = time.perf_counter()
-        for i, seconds in enumerate(lengths):
-            make_clip(root / "videos" / "EpicKitchens" / f"c{i}.mp4", seconds, i)
-            img = np.random.default_rng(100 + i).integers(0, 256, size=(256, 456, 3), dtype=np.uint8)
-            Image.fromarray(img).save(root / "images" / "EpicKitchens" / f"c{i}.png")
-            samples.append(
-                Sample(
-                    split="bench",
-                    sample_id=i,
-                    video_source="EpicKitchens",
-                    video_basename=f"c{i}.mp4",
-                    current_observation_basename=f"c{i}.png",
-                    question="q",
-                    task_goal="",
-                    video_id="",
-                    task_progress=(ProgressStep("step", 0, 1),),  # non-empty: the sample has a clip
-                )
-            )
-        print(
-            f"generated {len(lengths)} clips ({', '.join(f'{s}s' for s in lengths)}) in {time.perf_counter() - t0:.1f}s"
-        )
-
-        from seedbench_r1.frame_cache import Task, build_entry, default_cache_dir, entry_dir
-
-        cache = default_cache_dir(root)
-        t0 = time.perf_counter()
-        for s in samples:
-            for kind, rel in (("video", s.video_relpath), ("image", s.image_relpath)):
-                result = build_entry(Task(kind, rel, str(root / rel), str(entry_dir(cache, rel))))
-                assert result.ok, result.reason
-        print(f"built the cache in {time.perf_counter() - t0:.2f}s ({len(samples)} clips + images)")
+        samples = make_bench_root(root, args.clips)
+        cache = build_cache(root, samples)
 
         def way_a(s: Sample) -> None:
             v = vp.fetch_video({"video": str(s.video_path(root)), **video_spec()})
@@ -118,29 +153,14 @@ def main() -> None:
         # Cache lookups happen once, when the verl parquet is written (the same entries prepare-verl writes);
         # rollout workers only read the entries.
         from verl_recipe.dataset import SeedBenchRLHFDataset
-        from verl_recipe.media import MediaLayout, image_entry, video_entry
 
-        layout = MediaLayout.make(root, frame_cache=cache)
-        messages = {
-            s.sample_id: [
-                {
-                    "role": "user",
-                    "content": [
-                        {"type": "video", **video_entry(s.video_relpath, layout)},
-                        {"type": "image", **image_entry(s.image_relpath, layout)},
-                        {"type": "text", "text": "q"},
-                    ],
-                }
-            ]
-            for s in samples
-        }
+        messages = recipe_messages(root, samples, cache)
         lookups = {s.sample_id: (cached_video(root, s), cached_image_path(root, s)) for s in samples}
         config = OmegaConf.create({})
 
         def way_c(s: Sample) -> None:
-            images, videos, _ = SeedBenchRLHFDataset._process_multi_modal_info(
-                messages[s.sample_id], 14, config
-            )
+            # one rollout's read, without the per-prompt reuse (media_cost_bench.py measures that)
+            images, videos, _ = SeedBenchRLHFDataset._decode_media(messages[s.sample_id], 14, config)
             assert videos[0][0].shape == (16, 3, 252, 252) and images[0].size == (252, 252)
 
         def way_c_core(s: Sample) -> None:

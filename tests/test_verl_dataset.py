@@ -268,3 +268,73 @@ def test_sft_refuses_frame_cache(fixture_root: Path, tmp_path: Path) -> None:
         prepare_sft(
             fixture_root, "training_with_cot_6k", tmp_path / "c.parquet", frame_cache=tmp_path, progress=False
         )
+
+
+def _clip_messages(root: Path, tag: str = "") -> list[dict]:
+    from verl_recipe.media import MediaLayout, image_entry, video_entry
+
+    layout = MediaLayout.make(root)
+    sample = next(s for s in load_split(root, "validation_L1") if s.has_video)
+    return [
+        {
+            "role": "user",
+            "content": [
+                {"type": "video", **video_entry(sample.video_relpath, layout)},
+                {"type": "image", **image_entry(sample.image_relpath, layout)},
+                {"type": "text", "text": f"question {tag}"},
+            ],
+        }
+    ]
+
+
+def test_one_prompts_rollouts_decode_its_media_once(fixture_root: Path) -> None:
+    """verl's agent loop asks for a prompt's media once per rollout, n at a time from its thread pool: the
+    recipe's class decodes them once and gives every rollout its own equal copy."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from omegaconf import OmegaConf
+
+    from verl_recipe.dataset import MediaMemo, SeedBenchRLHFDataset
+
+    class Counting(SeedBenchRLHFDataset):
+        media_memo = MediaMemo(2)
+
+    config = OmegaConf.create({})
+    messages = _clip_messages(fixture_root)
+    reference = SeedBenchRLHFDataset._decode_media(messages, 14, config)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: Counting._process_multi_modal_info(messages, 14, config), range(8)))
+    assert Counting.media_memo.computed == 1
+    for images, videos, _ in results:
+        assert torch.equal(videos[0][0], reference[1][0][0]) and videos[0][1] == reference[1][0][1]
+        assert images[0].tobytes() == reference[0][0].tobytes()
+    results[0][1][0][0].zero_()  # one rollout altering its frames leaves the others' alone
+    results[0][1][0][1]["fps"] = -1
+    assert torch.equal(results[1][1][0][0], reference[1][0][0]) and results[1][1][0][1] == reference[1][0][1]
+    assert torch.equal(Counting._process_multi_modal_info(messages, 14, config)[1][0][0], reference[1][0][0])
+    # Other media (the text does not count), and the memo is bounded: the oldest prompt is decoded again.
+    assert Counting._process_multi_modal_info(_clip_messages(fixture_root, "another"), 14, config) is not None
+    assert Counting.media_memo.computed == 1
+    other = [{"role": "user", "content": [c for c in messages[0]["content"] if c["type"] != "video"]}]
+    third = [{"role": "user", "content": [c for c in messages[0]["content"] if c["type"] != "image"]}]
+    Counting._process_multi_modal_info(other, 14, config)
+    Counting._process_multi_modal_info(third, 14, config)
+    assert Counting.media_memo.computed == 3
+    Counting._process_multi_modal_info(messages, 14, config)
+    assert Counting.media_memo.computed == 4
+
+
+def test_a_media_failure_is_raised_to_every_waiter_and_not_remembered(tmp_path: Path) -> None:
+    from verl_recipe.dataset import MediaMemo
+
+    memo = MediaMemo(4)
+    calls = []
+
+    def fail() -> tuple:
+        calls.append(1)
+        raise FileNotFoundError("clip.mp4")
+
+    for _ in range(2):
+        with pytest.raises(FileNotFoundError, match="clip.mp4"):
+            memo.get("k", fail)
+    assert len(calls) == 2 and memo.computed == 0

@@ -66,9 +66,44 @@ def test_recipe_dir_holds_every_recipe_and_script() -> None:
         "run_grpo_qwen2_5_vl.sh",
         "run_grpo_smoke.sh",
         "run_sft.sh",
+        "run_gpu_check.sh",
         "launch_env.sh",
     ):
         assert (recipe_dir() / script).is_file()
+
+
+def test_run_prepare_reads_the_frame_cache_and_counts_sft_tokens(
+    fixture_root: Path, tiny_qwen2_vl: Path, tmp_path: Path
+) -> None:
+    """The documented one-go preparation: RL rows from the frame cache when ``<root>/frames`` exists, SFT rows
+    length-checked with ``SFT_PROCESSOR``."""
+    import shutil
+    import subprocess
+
+    import pyarrow.parquet as pq
+
+    from seedbench_r1.frame_cache import extract_frames
+
+    root = tmp_path / "root"
+    shutil.copytree(fixture_root, root, symlinks=True)
+    splits = ["training_6k", "validation_L1", "validation_L2", "validation_L3"]
+    assert extract_frames(root, splits, root / "frames", workers=1, progress=False).ok
+    env = {**os.environ, "PYTHON": sys.executable, "SFT_PROCESSOR": str(tiny_qwen2_vl)}
+    proc = subprocess.run(
+        ["bash", str(recipe_dir() / "run_prepare.sh"), str(root), str(tmp_path / "out"), "--no-progress"],
+        capture_output=True, text=True, env=env, timeout=900,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "token lengths checked: longest" in proc.stdout
+    for split in splits:
+        videos = [
+            v
+            for row in pq.read_table(tmp_path / "out" / f"{split}.parquet").column("videos").to_pylist()
+            for v in row
+        ]
+        assert videos and all(isinstance(v["video"], list) for v in videos), split  # cached frame lists
+    sft = pq.read_table(tmp_path / "out" / "training_with_cot_6k.parquet").column("videos").to_pylist()
+    assert all(isinstance(v["video"], str) for row in sft for v in row)  # SFT rows name clips
 
 
 SCRIPTS = {
