@@ -7,8 +7,11 @@ Tests must not change these folders; a test that needs a broken dataset copies t
 from __future__ import annotations
 
 import copy
+import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,3 +102,54 @@ def _restore_qwen2vl_video_processor_defaults():
     yield
     if _VIDEO_PROCESSOR_CLASS is not None:
         _VIDEO_PROCESSOR_CLASS.size = copy.deepcopy(_VIDEO_PROCESSOR_SIZE)
+
+
+# The dummy model's fixed responses: always B (well formatted), and no answer at all (no <answer> block).
+LMMS_RESPONSES = {
+    "B": "<think>always B</think><answer>B</answer>",
+    "none": "<think>I cannot tell what comes next.</think>",
+}
+
+# Both runs through lmms-eval's own CLI entry point in ONE interpreter (importing lmms-eval costs more than
+# evaluating 26 docs with the dummy model); a subprocess keeps lmms-eval's global logger and seeds out of pytest.
+_DRIVER = """
+import json, sys
+from lmms_eval.__main__ import cli_evaluate
+for argv in json.loads(sys.argv[1]):
+    sys.argv = ["lmms-eval", *argv]
+    cli_evaluate()
+"""
+
+
+@pytest.fixture(scope="session")
+def lmms_runs(fixture_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two real lmms-eval runs (the dummy model always answering B, then never answering) with --log_samples."""
+    base = tmp_path_factory.mktemp("lmms_runs")
+    env = {
+        **os.environ,
+        "SEEDBENCH_R1_ROOT": str(fixture_root),
+        "HF_HUB_OFFLINE": "1",
+        "HF_DATASETS_OFFLINE": "1",
+    }
+    outs = {letter: base / f"dummy_{letter}" for letter in LMMS_RESPONSES}
+    argvs = [
+        [
+            "--model", "dummy",
+            "--model_args", f"response={LMMS_RESPONSES[letter]}",
+            "--tasks", "seedbench_r1",
+            "--include_path", str(Path(__file__).resolve().parents[1] / "lmms_eval_tasks"),
+            "--output_path", str(out),
+            "--log_samples",
+            "--verbosity", "DEBUG",  # lmms-eval may exit 0 on "Tasks not found" otherwise
+        ]
+        for letter, out in outs.items()
+    ]  # fmt: skip
+    proc = subprocess.run(
+        [sys.executable, "-c", _DRIVER, json.dumps(argvs)], env=env, cwd=base, capture_output=True, text=True,
+        timeout=600,
+    )  # fmt: skip
+    log = (proc.stdout + proc.stderr)[-4000:]
+    assert proc.returncode == 0, f"lmms-eval failed:\n{log}"
+    for letter, out in outs.items():
+        assert list(out.glob("*_results.json")), f"no results written for {letter}:\n{log}"
+    return outs

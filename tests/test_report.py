@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,12 +19,6 @@ from seedbench_r1.report.paper import COLUMNS, PAPER_ROWS, check_printed
 from seedbench_r1.report.results import load_runs
 from seedbench_r1.report.stats import compare_paired, mcnemar, paired_bootstrap, wilson
 
-REPO = Path(__file__).resolve().parents[1]
-# The dummy model's fixed responses: always B (well formatted), and no answer at all (no <answer> block).
-RESPONSES = {
-    "B": "<think>always B</think><answer>B</answer>",
-    "none": "<think>I cannot tell what comes next.</think>",
-}
 DOMAIN_KEYS = {"Daily life": "daily_life", "Hobbies": "hobbies", "Recreation": "recreation", "Work": "work"}
 
 
@@ -45,51 +36,6 @@ def _expected(root: Path, letter: str) -> dict[str, tuple[int, int]]:
                 dom = [r for r in rows if r["domain"].lower() == name.lower()]
                 out[key] = (sum(r["golden_choice_idx"] == letter for r in dom), len(dom))
     return out
-
-
-# Both runs through lmms-eval's own CLI entry point in ONE interpreter (importing lmms-eval costs more than
-# evaluating 26 docs with the dummy model); a subprocess keeps lmms-eval's global logger and seeds out of pytest.
-_DRIVER = """
-import json, sys
-from lmms_eval.__main__ import cli_evaluate
-for argv in json.loads(sys.argv[1]):
-    sys.argv = ["lmms-eval", *argv]
-    cli_evaluate()
-"""
-
-
-@pytest.fixture(scope="module")
-def lmms_runs(fixture_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Two real lmms-eval runs (the dummy model always answering B, then never answering) with --log_samples."""
-    base = tmp_path_factory.mktemp("lmms_runs")
-    env = {
-        **os.environ,
-        "SEEDBENCH_R1_ROOT": str(fixture_root),
-        "HF_HUB_OFFLINE": "1",
-        "HF_DATASETS_OFFLINE": "1",
-    }
-    outs = {letter: base / f"dummy_{letter}" for letter in RESPONSES}
-    argvs = [
-        [
-            "--model", "dummy",
-            "--model_args", f"response={RESPONSES[letter]}",
-            "--tasks", "seedbench_r1",
-            "--include_path", str(REPO / "lmms_eval_tasks"),
-            "--output_path", str(out),
-            "--log_samples",
-            "--verbosity", "DEBUG",  # lmms-eval may exit 0 on "Tasks not found" otherwise
-        ]
-        for letter, out in outs.items()
-    ]  # fmt: skip
-    proc = subprocess.run(
-        [sys.executable, "-c", _DRIVER, json.dumps(argvs)], env=env, cwd=base, capture_output=True, text=True,
-        timeout=600,
-    )  # fmt: skip
-    log = (proc.stdout + proc.stderr)[-4000:]
-    assert proc.returncode == 0, f"lmms-eval failed:\n{log}"
-    for letter, out in outs.items():
-        assert list(out.glob("*_results.json")), f"no results written for {letter}:\n{log}"
-    return outs
 
 
 def test_real_run_counts_from_logged_samples(lmms_runs: dict[str, Path], fixture_root: Path) -> None:
