@@ -16,6 +16,8 @@ from pathlib import Path
 
 TASK_NAMES = ("seedbench_r1_l1", "seedbench_r1_l2", "seedbench_r1_l3")
 GROUP_NAME = "seedbench_r1"
+# The paper's transfer benchmark (Table 3) under the same protocol; questions from $LONGVIDEOBENCH_ROOT.
+LVB_TASK = "longvideobench_r1"
 
 
 def tasks_path() -> Path:
@@ -23,4 +25,4 @@ def tasks_path() -> Path:
     return Path(__file__).resolve().parent
 
 
-__all__ = ["GROUP_NAME", "TASK_NAMES", "tasks_path"]
+__all__ = ["GROUP_NAME", "LVB_TASK", "TASK_NAMES", "tasks_path"]

@@ -378,7 +378,7 @@ class SeedBenchR1QwenVL(lmms):
 
         requests = []
         for p in prompts:
-            data: dict[str, Any] = {"image": p.image}
+            data: dict[str, Any] = {"image": p.image} if p.image is not None else {}
             request: dict[str, Any] = {"prompt": chat_text(self.processor, p), "multi_modal_data": data}
             if p.clip is not None:
                 # (T, H, W, 3) uint8 frames with their metadata. vLLM 0.24's Qwen2/2.5-VL parser drops the

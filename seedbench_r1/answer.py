@@ -10,7 +10,7 @@ raises on a model response (any ``str``; a non-``str`` is "no answer"), and runs
 Public API
 ----------
 ``parse_answer(response, options=None, *, mode="strict") -> str | None``
-    The chosen letter ("A".."D") or ``None`` for "no answer".
+    The chosen letter ("A".."D"; up to "E" with five ``options``) or ``None`` for "no answer".
 ``is_well_formatted(response) -> bool``
     The reward's ``format`` rule.
 ``score_response(response, gold, options=None, *, mode="strict", format_weight=0.0) -> ScoreResult``
@@ -50,7 +50,8 @@ A block's content, stripped of whitespace, markdown/quote wrappers (``* " ' ```)
    trailing period aside), with or without an answer phrase (``The answer is open drawer``);
 4. Hedges are no answer: a tail opening with ``or``/``and``/``vs``/``nor`` or ``, / & | + ;``, or holding
    another stand-alone capital A-D (``A or B``, ``A, C``, ``A (or B)``, ``A not B``); letters glued
-   together (``ABCD``, ``A/B``); a letter outside the valid range (``E``); an empty block; a block longer
+   together (``ABCD``, ``A/B``); a letter outside the valid range (``E`` unless there are five options); an
+   empty block; a block longer
    than ``MAX_ANSWER_CHARS``.
 
 ``<think>`` handling: text from ``<think>`` to the next ``</think>`` is reasoning; an unclosed
@@ -67,7 +68,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, TypedDict
 
-from seedbench_r1.protocol import LETTERS
+from seedbench_r1.protocol import LETTERS, OPTION_LETTERS
 
 __all__ = [
     "CHOICE_LETTERS",
@@ -80,8 +81,10 @@ __all__ = [
     "score_response",
 ]
 
-# SEED-Bench-R1 always has four options; a shorter ``options`` sequence narrows the valid range.
+# SEED-Bench-R1 always has four options, the range when ``options`` is not given; a shorter ``options``
+# sequence narrows it, five options (LongVideoBench) widen it to E.
 CHOICE_LETTERS = "".join(LETTERS)
+ALL_LETTERS = "".join(OPTION_LETTERS)
 MODES = ("strict", "eval", "paper")
 # Nobody names one of four choices in more than this; it also bounds the per-block work.
 MAX_ANSWER_CHARS = 512
@@ -111,6 +114,7 @@ _CANONICAL = re.compile(r"\s*<think>[^<]*</think>\s*<answer>([^<]*)</answer>\s*"
 _CANONICAL_TAIL = re.compile(r"</think>\s*<answer>([^<]*)</answer>\s*")
 # A stand-alone capital choice letter inside a tail ("... or B", "(C)").
 _LONE_CAPITAL = re.compile(r"(?<![A-Za-z0-9])[A-D](?![A-Za-z0-9])")
+_LONE_CAPITAL_FIVE = re.compile(r"(?<![A-Za-z0-9])[A-E](?![A-Za-z0-9])")  # five options: E is a choice too
 
 
 class ScoreResult(TypedDict):
@@ -126,7 +130,7 @@ class ScoreResult(TypedDict):
 @lru_cache(maxsize=8)
 def _letter_map(n: int) -> dict[str, str]:
     """Maps both cases of the first ``n`` choice letters to the upper-case letter."""
-    letters = CHOICE_LETTERS[:n]
+    letters = ALL_LETTERS[:n]
     return {**{c: c for c in letters}, **{c.lower(): c for c in letters}}
 
 
@@ -141,7 +145,7 @@ def _norm_text(text: str) -> str:
 def _option_map(options: tuple[str, ...]) -> dict[str, str | None]:
     """Normalised option text -> letter; a text shared by two options maps to None (ambiguous)."""
     out: dict[str, str | None] = {}
-    for letter, text in zip(CHOICE_LETTERS, options, strict=False):
+    for letter, text in zip(ALL_LETTERS, options, strict=False):
         key = _norm_text(text)
         if key:
             out[key] = None if key in out else letter
@@ -149,7 +153,7 @@ def _option_map(options: tuple[str, ...]) -> dict[str, str | None]:
 
 
 def _coerce_options(options: Any) -> tuple[str, ...] | None:
-    """None, or 1-4 option strings in letter order (a numpy array from parquet works too)."""
+    """None, or 1-5 option strings in letter order (a numpy array from parquet works too)."""
     if options is None:
         return None
     if type(options) is tuple or type(options) is list:  # the common case, checked cheaply
@@ -158,14 +162,12 @@ def _coerce_options(options: Any) -> tuple[str, ...] | None:
         opts = (
             tuple(options) if not isinstance(options, (str, bytes)) and hasattr(options, "__iter__") else ()
         )
-    ok = 0 < len(opts) <= len(CHOICE_LETTERS)
+    ok = 0 < len(opts) <= len(ALL_LETTERS)
     for opt in opts:  # a plain loop: this runs for every rollout
         if not isinstance(opt, str):
             ok = False
     if not ok:
-        raise ValueError(
-            f"options must be 1 to {len(CHOICE_LETTERS)} strings in letter order, got {options!r}"
-        )
+        raise ValueError(f"options must be 1 to {len(ALL_LETTERS)} strings in letter order, got {options!r}")
     return opts
 
 
@@ -230,7 +232,8 @@ def _letter_form(s: str, valid: dict[str, str], omap: dict[str, str | None] | No
     if not punct:
         return None  # bare space + free text: "A knife ...", "b put ..."
     first = tail.split(None, 1)[0].lower()
-    if tail[0] in _HEDGE_CHARS or first in _HEDGE_WORDS or _LONE_CAPITAL.search(tail):
+    lone = _LONE_CAPITAL_FIVE if len(valid) > 2 * len(CHOICE_LETTERS) else _LONE_CAPITAL
+    if tail[0] in _HEDGE_CHARS or first in _HEDGE_WORDS or lone.search(tail):
         return None
     return letter
 
@@ -450,7 +453,7 @@ def normalize_gold(gold: Any, n_options: int = len(CHOICE_LETTERS)) -> str:
         if letter is not None:
             return letter
     raise ValueError(
-        f"ground truth {gold!r} is not a choice letter in {CHOICE_LETTERS[:n_options]!r} "
+        f"ground truth {gold!r} is not a choice letter in {ALL_LETTERS[:n_options]!r} "
         "(expected e.g. 'B', 'B.' or '<answer>B.</answer>')"
     )
 

@@ -305,7 +305,7 @@ def _atomic_target(path: Path) -> Path:
     return path.with_name(f".{path.name}.tmp{os.getpid()}")
 
 
-def _write_clip(path: Path, spec: ClipSpec, clip_no: int) -> None:
+def write_clip(path: Path, spec: ClipSpec, clip_no: int) -> None:
     import av  # heavy; imported here so importing the module stays cheap
 
     tmp = _atomic_target(path)
@@ -353,7 +353,7 @@ def _write_image(path: Path, key: int, size: tuple[int, int]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _write_text(path: Path, text: str) -> None:
+def write_text(path: Path, text: str) -> None:
     tmp = _atomic_target(path)
     try:
         tmp.write_text(text, encoding="utf-8")
@@ -654,10 +654,10 @@ def make_fixture(root: str | Path, *, seed: int = 0, force: bool = False) -> dic
         [f"annotations/{name}" for name in files] + [spec.relpath for spec in CLIPS] + list(images)
     )
     marker = {"made_by": _MADE_BY, "format": MARKER_FORMAT, "seed": seed, "files": written}
-    _write_text(root / MARKER, json.dumps(marker, indent=1) + "\n")
+    write_text(root / MARKER, json.dumps(marker, indent=1) + "\n")
     rows = {name: _write_jsonl(root / "annotations" / name, data) for name, data in files.items()}
     for clip_no, spec in enumerate(CLIPS):
-        _write_clip(root / spec.relpath, spec, clip_no)
+        write_clip(root / spec.relpath, spec, clip_no)
     for i, rel in enumerate(images):
         _write_image(root / rel, key=1000 + images[rel], size=_IMAGE_SHAPES[i % len(_IMAGE_SHAPES)])
     if old is not None:  # files only the replaced fixture had (another seed's image names)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from seedbench_r1.protocol import LETTERS
+from seedbench_r1.protocol import LETTERS, OPTION_LETTERS
 
 # Note the leading space (the template is "{problem} Output ...") and the trailing space after "</answer>.".
 INSTRUCTION = (
@@ -15,11 +15,19 @@ INSTRUCTION = (
 
 
 def render_problem(question: str, choices: Sequence[str]) -> str:
-    """question, then one "X. option" line per letter, each followed by a newline."""
-    if len(choices) != len(LETTERS):
-        raise ValueError(f"expected {len(LETTERS)} options, got {len(choices)}")
-    lines = [f"{letter}. {text}" for letter, text in zip(LETTERS, choices, strict=True)]
+    """question, then one "X. option" line per letter, each followed by a newline.
+
+    SEED-Bench-R1 has four options; LongVideoBench 4 or 5, rendered the same way (its official R1 evaluation
+    builds the text exactly so), so 2 to 5 options are accepted."""
+    if not 2 <= len(choices) <= len(OPTION_LETTERS):
+        raise ValueError(f"expected 2 to {len(OPTION_LETTERS)} options, got {len(choices)}")
+    lines = [f"{letter}. {text}" for letter, text in zip(OPTION_LETTERS, choices, strict=False)]
     return question + "\n" + "\n".join(lines) + "\n"
+
+
+def render_text(question: str, choices: Sequence[str]) -> str:
+    """The full user text of a question with its options: problem + instruction (+ its trailing space)."""
+    return render_problem(question, choices) + INSTRUCTION
 
 
 def render_question(row: Any) -> str:
@@ -40,4 +48,6 @@ def render_question(row: Any) -> str:
         choices = [row[f"choice_{x.lower()}"] for x in LETTERS]
     else:
         question, choices = row.question, row.choices
-    return render_problem(question, choices) + INSTRUCTION
+    if len(choices) != len(LETTERS):
+        raise ValueError(f"a SEED-Bench-R1 question has {len(LETTERS)} options, got {len(choices)}")
+    return render_text(question, choices)

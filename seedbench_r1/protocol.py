@@ -9,6 +9,9 @@ from __future__ import annotations
 from typing import Any, Final
 
 LETTERS: Final = ("A", "B", "C", "D")
+# LongVideoBench (the paper's transfer benchmark, Table 3) has up to five options, lettered the same way; the
+# prompt and the parser take 2 to 5. SEED-Bench-R1 questions always have the four of LETTERS.
+OPTION_LETTERS: Final = ("A", "B", "C", "D", "E")
 
 # Frame rule (PROTOCOL.md 2): sample at 2 fps, between 4 and 16 frames, an even count because Qwen2-VL
 # consumes frames in temporal pairs.

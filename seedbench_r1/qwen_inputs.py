@@ -35,10 +35,13 @@ VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".webm")
 
 @dataclass(frozen=True)
 class VisionPrompt:
-    """One user turn as the model sees it: optional clip, the observation image, the question text."""
+    """One user turn as the model sees it: optional clip, the observation image, the question text.
+
+    A LongVideoBench question has a clip and no image (``image`` None); a SEED-Bench-R1 one always has the
+    image."""
 
     clip: Clip | None
-    image: Image.Image
+    image: Image.Image | None
     text: str
     name: str = ""  # names the sample in errors
 
@@ -47,7 +50,8 @@ class VisionPrompt:
         content: list[dict[str, Any]] = []
         if self.clip is not None:
             content.append({"type": "video"})
-        content.append({"type": "image"})
+        if self.image is not None:
+            content.append({"type": "image"})
         content.append({"type": "text", "text": self.text})
         return [{"role": "user", "content": content}]
 
@@ -74,7 +78,8 @@ def prompt_from_sample(sample: Sample, root: str | os.PathLike[str]) -> VisionPr
 
 
 def prompt_from_visuals(visuals: Sequence[Any], text: str, *, name: str = "") -> VisionPrompt:
-    """The prompt from an lmms-eval doc's visuals: ``[video path]`` (only with progress), then the image.
+    """The prompt from an lmms-eval doc's visuals: ``[video path]`` (only with progress), then the image; or
+    ``[video path]`` alone (a LongVideoBench question).
 
     The video is given as a PATH and decoded here with the core's frame rule. The image is a PIL image (the
     task's ``load_observation`` output) or a path; anything that is not already FRAME_SIZE square gets the
@@ -99,8 +104,8 @@ def prompt_from_visuals(visuals: Sequence[Any], text: str, *, name: str = "") ->
             image = image or resize_image(visual)
         else:
             raise TypeError(f"{who}unsupported visual of type {type(visual).__name__}: {visual!r}")
-    if image is None:
-        raise ValueError(f"{who}no observation image among the visuals {list(visuals)!r}")
+    if image is None and clip is None:
+        raise ValueError(f"{who}no video and no observation image among the visuals {list(visuals)!r}")
     return VisionPrompt(clip, image, text, name=name)
 
 
@@ -118,18 +123,17 @@ def processor_inputs(processor: Any, prompts: Sequence[VisionPrompt], *, return_
     if not prompts:
         raise ValueError("no prompts to process")
     texts = [chat_text(processor, p) for p in prompts]
-    images = [p.image for p in prompts]
+    images = [p.image for p in prompts if p.image is not None]
     with_video = [p for p in prompts if p.clip is not None]
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"images": images} if images else {}
     if with_video:
-        kwargs = {
+        kwargs |= {
             "videos": [p.clip.frames for p in with_video],  # type: ignore[union-attr]
             "video_metadata": [p.video_metadata() for p in with_video],
             "do_sample_frames": False,
         }
     return processor(
         text=texts,
-        images=images,
         padding=True,
         padding_side="left",
         return_tensors=return_tensors,

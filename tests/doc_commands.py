@@ -1303,7 +1303,7 @@ class Checker:
         from lmms_eval.models import get_model, list_available_models
         from lmms_eval.utils import simple_parse_args_string
 
-        from lmms_eval_tasks import GROUP_NAME, TASK_NAMES
+        from lmms_eval_tasks import GROUP_NAME, LVB_TASK, TASK_NAMES
 
         def given(flag: str) -> bool:
             return any(t == flag or t.startswith(flag + "=") for t in tokens)
@@ -1320,7 +1320,7 @@ class Checker:
                     if k not in named:
                         r.fail(f"{what}: --model_args key {k!r} is no argument of {ns.model}")
         for task in (ns.tasks or "").split(",") if given("--tasks") else []:
-            if task and task != ELIDED_VALUE and task not in (GROUP_NAME, *TASK_NAMES):
+            if task and task != ELIDED_VALUE and task not in (GROUP_NAME, LVB_TASK, *TASK_NAMES):
                 r.fail(f"{what}: --tasks {task!r} is not a task of this project")
         if not wrapper and ns.tasks:
             include = ns.include_path

@@ -18,6 +18,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "dataset.",
     )
     p.add_argument("--root", required=True, help="folder to write: new or empty (created if missing)")
+    p.add_argument(
+        "--dataset",
+        choices=("seedbench_r1", "longvideobench"),
+        default="seedbench_r1",
+        help="which benchmark: SEED-Bench-R1 (default) or LongVideoBench validation (lvb_val.json + videos/, "
+        "12 questions with 4 and 5 candidates, both levels, every duration group)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed for ids, option order and gold letters")
     p.add_argument(
         "--force",
@@ -42,6 +49,14 @@ def _make_fixture(args: argparse.Namespace) -> int:
     from seedbench_r1.fixture import make_fixture
 
     start = time.perf_counter()
+    if args.dataset == "longvideobench":
+        from seedbench_r1.lvb_fixture import make_lvb_fixture
+
+        summary = make_lvb_fixture(args.root, seed=args.seed, force=args.force)
+        print(f"wrote miniature LongVideoBench to {summary['root']} in {time.perf_counter() - start:.1f}s")
+        print(f"  lvb_val.json: {summary['rows']['lvb_val.json']} questions, clips: {len(summary['clips'])}")
+        print(f"  export LONGVIDEOBENCH_ROOT={summary['root']}")
+        return 0
     # A target that is not new, empty or (--force) a fixture raises UsageError before anything is written.
     summary = make_fixture(args.root, seed=args.seed, force=args.force)
     rows = ", ".join(f"{name} {n}" for name, n in summary["rows"].items())
