@@ -16,6 +16,7 @@ import types
 from pathlib import Path
 
 import pytest
+import yaml
 
 from seedbench_r1.answer import parse_answer, score_response
 from seedbench_r1.errors import AnnotationError
@@ -238,3 +239,25 @@ def test_the_model_class_answers_every_question(lvb_root: Path, tiny_qwen2_vl: P
     got = json.loads(results.read_text())["results"]["longvideobench_r1"]
     hits = [x["lvb_r1_parsed"]["pred"] == x["lvb_r1_parsed"]["gold"] for x in lines]
     assert got["lvb_r1_acc,none"] == pytest.approx(sum(hits) / 12)
+
+
+def test_process_results_every_key_for_every_doc(lvb_root: Path) -> None:
+    """lmms-eval's per-category rule: every doc carries every metric key, and no metric name is a substring of
+    another (lmms-eval matches metric names by substring)."""
+    from lmms_eval_tasks import tasks_path
+    from lmms_eval_tasks.lvb_utils import LOG_KEY, load_docs, process_results
+
+    text = (tasks_path() / "longvideobench_r1.yaml").read_text()
+    listed = [m["metric"] for m in yaml.load(text, Loader=_Loader)["metric_list"]]
+    keys = {frozenset(process_results(d, ["no answer here"])) for d in load_docs(lvb_root)}
+    assert keys == {frozenset({*listed, LOG_KEY})}
+    assert set(listed) >= {"lvb_r1_acc", *GROUPS.values(), *LEVELS.values(), "format_rate", "no_answer_rate"}
+    for name in listed:
+        assert [n for n in listed if name in n] == [name]
+
+
+class _Loader(yaml.SafeLoader):
+    """Reads lmms-eval's ``!function`` tags as plain strings."""
+
+
+_Loader.add_constructor("!function", lambda loader, node: loader.construct_scalar(node))
