@@ -1,4 +1,4 @@
-"""``seedbench-r1 report`` (Table-2 report from lmms-eval output folders) and ``seedbench-r1 curves`` (verl)."""
+"""``seedbench-r1 report`` (Tables 2 and 3 from lmms-eval output folders) and ``seedbench-r1 curves`` (verl)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import sys
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "report",
-        help="Table-2 report (Markdown, CSV, PNG) from lmms-eval --output_path folders",
+        help="Table-2 report, and Table 3 for LongVideoBench runs (Markdown, CSV, PNG), from lmms-eval output folders",
         description="Read lmms-eval output folders (the newest results per model folder; logged samples when "
         "present) and write report.md, table.csv, report.png (and paired.csv for runs with logged samples) "
-        "in the paper's Table-2 layout with correct/total and 95%% Wilson intervals per cell.",
+        "in the paper's Table-2 layout with correct/total and 95%% Wilson intervals per cell; runs with "
+        "longvideobench_r1 results also get the paper's Table 3 (LongVideoBench) in the same form.",
     )
     p.add_argument("runs", nargs="+", metavar="RUN", help="lmms-eval --output_path folder, [LABEL=]PATH")
     p.add_argument(
@@ -55,6 +56,13 @@ def _report(args: argparse.Namespace) -> int:
     if files.paired_csv:
         print(f"paired: {files.paired_csv}")
     print(f"chart:  {files.png}")
+    for label, path in (
+        ("table3", files.table3_csv),
+        ("paired3", files.table3_paired_csv),
+        ("chart3", files.table3_png),
+    ):
+        if path is not None:
+            print(f"{label}: {path}")
     # Exit 1 when no RUN could be read at all (the report then holds only the paper rows / nothing).
     return 0 if files.runs else 1
 

@@ -1,4 +1,8 @@
-"""Assemble the whole report (Markdown, CSVs, PNG) from lmms-eval output folders."""
+"""Assemble the whole report (Markdown, CSVs, PNG) from lmms-eval output folders.
+
+Table 2 (SEED-Bench-R1) as before; when any run has ``longvideobench_r1`` results, a Table-3 section
+(LongVideoBench) with its own files ``table3.csv``, ``table3.png`` and ``table3_paired.csv``.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seedbench_r1.protocol import OPTION_LETTERS
 from seedbench_r1.report import table
 from seedbench_r1.report.io import write_text
+from seedbench_r1.report.lvb import LVB, LVB_COLUMNS, LVB_PAPER_ROWS, LVB_TICKS
+from seedbench_r1.report.paper import COLUMNS
 from seedbench_r1.report.plot import bar_chart
 from seedbench_r1.report.results import RunResult, load_runs
 
@@ -19,6 +26,10 @@ class ReportFiles:
     table_csv: Path
     png: Path
     paired_csv: Path | None = None
+    # Table 3 (LongVideoBench): written only when a run has longvideobench_r1 results
+    table3_csv: Path | None = None
+    table3_png: Path | None = None
+    table3_paired_csv: Path | None = None
     runs: list[RunResult] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -32,7 +43,8 @@ def build_report(
     n_boot: int = 10_000,
     seed: int = 0,
 ) -> ReportFiles:
-    """Read every RUN, write ``report.md``, ``table.csv``, ``report.png`` (and ``paired.csv``) under out_dir.
+    """Read every RUN, write ``report.md``, ``table.csv``, ``report.png`` (and ``paired.csv``) under out_dir;
+    with LongVideoBench results also ``table3.csv``, ``table3.png`` (and ``table3_paired.csv``).
 
     Unreadable RUN arguments and gaps inside a run are listed in the report's "Problems" section and returned
     in ``problems``; whatever could be read still renders.
@@ -40,18 +52,21 @@ def build_report(
     out = Path(out_dir)
     runs, errors = load_runs(list(run_args), root=root)
     problems = errors + [p for r in runs for p in r.problems]
-    rows = table.table_rows(runs, paper)
+    seed_runs = [r for r in runs if r.covers(COLUMNS)]
+    lvb_runs = [r for r in runs if r.covers(LVB_COLUMNS)]
+    rows = table.table_rows(seed_runs, paper)
     md = ["# SEED-Bench-R1 report", ""]
     md.append(
         "Accuracy (%) per column as `pct (correct/total) [95% Wilson interval]`; `n/a` marks a gap (reason in "
         "brackets). L3 domains: Daily life, Hobbies, Recreation, Work."
     )
-    md += ["", table.main_table_md(rows) if rows else "_No run could be read._", ""]
+    empty = "_No run has SEED-Bench-R1 results._" if runs else "_No run could be read._"
+    md += ["", table.main_table_md(rows) if rows else empty, ""]
     if paper:
         md += ["## Paper rows", "", table.paper_check_md(), ""]
-        if runs:
-            md += ["## Difference to the paper", "", table.paper_diff_md(runs), ""]
-    paired_rows = table.paired_comparisons(runs, n_boot=n_boot, seed=seed)
+        if seed_runs:
+            md += ["## Difference to the paper", "", table.paper_diff_md(seed_runs), ""]
+    paired_rows = table.paired_comparisons(seed_runs, n_boot=n_boot, seed=seed)
     paired_path = None
     if paired_rows:
         md += [
@@ -64,14 +79,17 @@ def build_report(
             "",
         ]
         paired_path = write_text(out / "paired.csv", table.paired_csv(paired_rows))
-    elif sum(r.has_samples for r in runs) < 2:
-        md += ["_Paired comparison needs two runs with logged samples (lmms-eval --log_samples)._", ""]
-    if runs:
-        md += ["## Format compliance and no-answer share", "", table.extras_md(runs), ""]
-    for run in runs:
+    elif seed_runs or not runs:
+        md += [_NEED_TWO, ""]
+    if seed_runs:
+        md += ["## Format compliance and no-answer share", "", table.extras_md(seed_runs), ""]
+    for run in seed_runs:
         letters = table.letters_md(run)
         if letters:
             md += [f"## Predicted vs gold letters: {run.name}", "", letters, ""]
+    table3: dict[str, Path | None] = {}
+    if lvb_runs:
+        md += _table3(lvb_runs, out, table3, paper=paper, n_boot=n_boot, seed=seed)
     if problems:
         md += ["## Problems", ""] + [f"- {p}" for p in problems] + [""]
     png = bar_chart(rows, out / "report.png")
@@ -81,6 +99,65 @@ def build_report(
         table_csv=write_text(out / "table.csv", table.main_table_csv(rows)),
         png=png,
         paired_csv=paired_path,
+        table3_csv=table3.get("csv"),
+        table3_png=table3.get("png"),
+        table3_paired_csv=table3.get("paired"),
         runs=runs,
         problems=problems,
     )
+
+
+_NEED_TWO = "_Paired comparison needs two runs with logged samples (lmms-eval --log_samples)._"
+
+
+def _table3(
+    runs: list[RunResult], out: Path, files: dict[str, Path | None], *, paper: bool, n_boot: int, seed: int
+) -> list[str]:
+    """The Table-3 section (LongVideoBench, transfer) of ``report.md``; its files go into ``files``."""
+    rows = table.table_rows(runs, paper, LVB_COLUMNS, LVB_PAPER_ROWS)
+    md = [
+        "## Table 3: LongVideoBench (transfer)",
+        "",
+        "Accuracy (%) per duration group (seconds), level and overall, as in Table 2's cells.",
+        "",
+        table.main_table_md(rows, LVB_COLUMNS),
+        "",
+    ]
+    if paper:
+        md += ["### Paper rows (Table 3)", "", table.paper_check_md(LVB_PAPER_ROWS, LVB_COLUMNS), ""]
+        md += [
+            "### Difference to the paper (Table 3)",
+            "",
+            table.paper_diff_md(runs, LVB_COLUMNS, LVB_PAPER_ROWS),
+            "",
+        ]
+    paired_rows = table.paired_comparisons(runs, n_boot=n_boot, seed=seed, columns=LVB_COLUMNS)
+    if paired_rows:
+        md += [
+            "### Paired comparisons (Table 3, same questions)",
+            "",
+            f"B − A on the question ids both runs logged; paired bootstrap with {n_boot} resamples "
+            f"(seed {seed}); McNemar's test on the discordant pairs.",
+            "",
+            table.paired_md(paired_rows),
+            "",
+        ]
+        files["paired"] = write_text(out / "table3_paired.csv", table.paired_csv(paired_rows))
+    else:
+        md += [_NEED_TWO, ""]
+    md += [
+        "### Format compliance and no-answer share (LongVideoBench)",
+        "",
+        table.extras_md(runs, (LVB,)),
+        "",
+    ]
+    for run in runs:
+        letters = table.letters_md(run, (LVB,), OPTION_LETTERS)
+        if letters:
+            md += [f"### Predicted vs gold letters (LongVideoBench): {run.name}", "", letters, ""]
+    files["csv"] = write_text(out / "table3.csv", table.main_table_csv(rows, LVB_COLUMNS))
+    title = "LongVideoBench accuracy (95% Wilson intervals)"
+    files["png"] = bar_chart(
+        rows, out / "table3.png", title, columns=LVB_COLUMNS, ticks=LVB_TICKS, chance=None
+    )
+    return md + ["![LongVideoBench accuracy per column](table3.png)", ""]

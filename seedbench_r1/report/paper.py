@@ -16,13 +16,14 @@ from seedbench_r1.protocol import DOMAINS
 
 @dataclass(frozen=True)
 class Column:
-    """One column of the Table-2 layout: a level, or one L3 domain."""
+    """One column of a table: a level, one L3 domain (Table 2), or one LongVideoBench group (Table 3)."""
 
-    key: str  # "L1", "L2", "L3", or a domain key ("daily_life", ...)
+    key: str  # "L1", "L2", "L3", or a domain key ("daily_life", ...); "lvb_15", ... for Table 3
     label: str  # header text
-    level: str  # the level the column belongs to ("L1" / "L2" / "L3")
+    level: str  # the level the column belongs to ("L1" / "L2" / "L3"; "LVB" for Table 3)
     domain: str = ""  # canonical L3 domain ("Daily life", ...) for domain columns
     expected_total: int | None = None  # size of the full split / domain
+    group: str = ""  # Table 3: the group a sample must carry ("15", ..., "perception"); "" = all of the level
 
 
 def _columns() -> tuple[Column, ...]:
@@ -110,10 +111,10 @@ class PrintedCheck:
     typo_note: str
 
 
-def check_printed() -> list[PrintedCheck]:
-    """Every paper cell: does its count reproduce the printed percentage (to two decimals)?"""
+def check_printed(rows: dict[str, dict[str, Cell]] = PAPER_ROWS) -> list[PrintedCheck]:
+    """Every paper cell (Table 2 by default): does its count reproduce the printed percentage (two decimals)?"""
     out = []
-    for name, cells in PAPER_ROWS.items():
+    for name, cells in rows.items():
         for key, cell in cells.items():
             assert cell.printed is not None and cell.pct is not None
             value = round(cell.pct, 2)

@@ -1,4 +1,5 @@
-"""PNG bar chart of the Table-2 layout: one bar group per column, one bar per row, 95 % Wilson error bars."""
+"""PNG bar chart of a table layout (Table 2 by default, or Table 3): one bar group per column, one bar per
+row, 95 % Wilson error bars."""
 
 from __future__ import annotations
 
@@ -6,13 +7,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from seedbench_r1.report.io import write_with
-from seedbench_r1.report.paper import COLUMNS
+from seedbench_r1.report.paper import COLUMNS, Column
 from seedbench_r1.report.table import Row, interval_pct
 
 
 def bar_chart(
-    rows: Sequence[Row], path: Path, title: str = "SEED-Bench-R1 accuracy (95% Wilson intervals)"
+    rows: Sequence[Row],
+    path: Path,
+    title: str = "SEED-Bench-R1 accuracy (95% Wilson intervals)",
+    *,
+    columns: tuple[Column, ...] = COLUMNS,
+    ticks: Sequence[str] | None = None,
+    chance: float | None = 25.0,
 ) -> Path:
+    """``ticks``: x labels (default: Table 2's); ``chance``: a dotted chance line at that % (None: none)."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only; no display on CI or GPU hosts
@@ -21,12 +29,12 @@ def bar_chart(
 
     n_rows = max(1, len(rows))
     width = 0.8 / n_rows
-    x = np.arange(len(COLUMNS))
-    fig, ax = plt.subplots(figsize=(max(10.0, 1.6 * len(COLUMNS) + 0.25 * n_rows), 5.5), dpi=120)
+    x = np.arange(len(columns))
+    fig, ax = plt.subplots(figsize=(max(10.0, 1.6 * len(columns) + 0.25 * n_rows), 5.5), dpi=120)
     cmap = plt.get_cmap("tab10")
     for i, row in enumerate(rows):
         heights, err_lo, err_hi, xs, missing = [], [], [], [], []
-        for j, col in enumerate(COLUMNS):
+        for j, col in enumerate(columns):
             cell = row.cells[col.key]
             xpos = x[j] - 0.4 + width * (i + 0.5)
             if not cell.known:
@@ -51,19 +59,22 @@ def bar_chart(
         ax.errorbar(xs, heights, yerr=[err_lo, err_hi], fmt="none", ecolor="black", capsize=2, linewidth=0.8)
         for xpos in missing:  # a gap is shown, never silently dropped
             ax.text(xpos, 1, "n/a", rotation=90, ha="center", va="bottom", fontsize=7, color=cmap(i % 10))
-    ax.axhline(25, color="grey", linestyle=":", linewidth=1)
-    # Label the chance line just outside the right edge, where no bar can hide it.
-    ax.annotate("chance\n25%", xy=(1.0, 25), xycoords=("axes fraction", "data"), xytext=(4, 0),
-                textcoords="offset points", ha="left", va="center", fontsize=8, color="grey")  # fmt: skip
-    labels = [
+    if chance is not None:
+        ax.axhline(chance, color="grey", linestyle=":", linewidth=1)
+        # Label the chance line just outside the right edge, where no bar can hide it.
+        ax.annotate(f"chance\n{chance:g}%", xy=(1.0, chance), xycoords=("axes fraction", "data"),
+                    xytext=(4, 0), textcoords="offset points", ha="left", va="center", fontsize=8,
+                    color="grey")  # fmt: skip
+    labels = list(ticks) if ticks is not None else [
         c.label.replace("L3 ", "L3\n") if c.domain else (f"{c.label}\noverall" if c.key == "L3" else c.label)
-        for c in COLUMNS
-    ]
+        for c in columns
+    ]  # fmt: skip
     ax.set_xticks(x, labels, fontsize=10)
     ax.set_ylabel("accuracy (%)", fontsize=11)
     ax.set_ylim(0, 100)
     ax.set_title(title, fontsize=12)
-    ax.legend(fontsize=8, loc="upper left", ncols=2 if n_rows > 4 else 1, frameon=False)
+    if rows:  # an empty table (no run, no paper rows) has nothing to label
+        ax.legend(fontsize=8, loc="upper left", ncols=2 if n_rows > 4 else 1, frameon=False)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     try:

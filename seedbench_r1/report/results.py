@@ -12,6 +12,11 @@ Counts per cell (decided here, documented in docs/report.md):
 - without: level totals are lmms-eval's ``n-samples`` (effective) and correct = accuracy x total (checked to
   be a whole number); domain totals come from the L3 annotation file when a dataset root is given and the run
   covered the whole split, else the domain cells are marked unknown (accuracy shown, no counts).
+
+LongVideoBench (``longvideobench_r1``, Table 3; columns in :mod:`seedbench_r1.report.lvb`) the same way: with
+logged samples each column counts the samples whose ``lvb_r1_parsed`` record carries its duration group /
+level; without, overall from ``n-samples``, and the group / level totals are the release's sizes when the run
+covered all 1,337 questions (else unknown). A run may hold SEED-Bench-R1, LongVideoBench, or both.
 """
 
 from __future__ import annotations
@@ -25,9 +30,13 @@ from pathlib import Path
 from typing import Any
 
 from seedbench_r1.errors import SeedBenchError
-from seedbench_r1.protocol import DOMAINS, LETTERS, canonical_domain
+from seedbench_r1.longvideobench import DURATION_GROUPS, EXPECTED_TOTAL
+from seedbench_r1.longvideobench import LEVELS as LVB_LEVELS
+from seedbench_r1.protocol import DOMAINS, LETTERS, OPTION_LETTERS, canonical_domain
 from seedbench_r1.report.io import JSON_ERRORS, json_lines
-from seedbench_r1.report.paper import COLUMNS, LEVELS, Cell
+from seedbench_r1.report.lvb import LOG_KEY as LVB_LOG_KEY
+from seedbench_r1.report.lvb import LVB, LVB_COLUMNS, LVB_METRIC, LVB_TASK, OVERALL
+from seedbench_r1.report.paper import COLUMNS, LEVELS, Cell, Column
 
 # Names the project's lmms-eval tasks use (lmms_eval_tasks/; issue 4).
 TASK_OF_LEVEL = {"L1": "seedbench_r1_l1", "L2": "seedbench_r1_l2", "L3": "seedbench_r1_l3"}
@@ -65,10 +74,18 @@ class SampleOutcome:
     domain: str  # canonical L3 domain, "" elsewhere
     formatted: int | None
     no_answer: int | None
+    groups: tuple[str, ...] = ()  # LongVideoBench: (duration group, level key), e.g. ("15", "perception")
 
     @property
     def key(self) -> tuple[str, str]:
         return (self.level, str(self.sample_id))
+
+
+def in_column(o: SampleOutcome, c: Column) -> bool:
+    """Does the sample count in the column (its level; its L3 domain or LongVideoBench group if any)?"""
+    return (
+        o.level == c.level and (not c.domain or o.domain == c.domain) and (not c.group or c.group in o.groups)
+    )
 
 
 @dataclass
@@ -93,6 +110,14 @@ class RunResult:
     @property
     def has_samples(self) -> bool:
         return any(self.samples.values())
+
+    def covers(self, columns: tuple[Column, ...]) -> bool:
+        """Did the run have results for this table (Table 2: ``COLUMNS``, Table 3: ``LVB_COLUMNS``)?"""
+        return any(c.key in self.cells for c in columns)
+
+    def sampled(self, columns: tuple[Column, ...]) -> bool:
+        """Did the run log samples for this table's levels?"""
+        return any(self.samples.get(level) for level in {c.level for c in columns})
 
     def outcomes_by_key(self) -> dict[tuple[str, str], SampleOutcome]:
         return {o.key: o for outs in self.samples.values() for o in outs}
@@ -186,22 +211,29 @@ def read_run(results_file: Path, *, name: str, root: str | os.PathLike[str] | No
     if not isinstance(data, dict) or not isinstance(data.get("results"), dict):
         raise RunError(f"{results_file}: no 'results' mapping; not an lmms-eval results file")
     ours = [*TASK_OF_LEVEL.values(), GROUP_TASK]
-    if not any(task in data["results"] for task in ours):
+    has_seed = any(task in data["results"] for task in ours)
+    if not has_seed and LVB_TASK not in data["results"]:
         others = ", ".join(sorted(map(str, data["results"]))[:5]) or "none"
         raise RunError(
-            f"{results_file}: no SEED-Bench-R1 results in it (tasks: {others}); expected {', '.join(ours)}"
+            f"{results_file}: no SEED-Bench-R1 results in it (tasks: {others}); expected {', '.join(ours)} "
+            f"(or {LVB_TASK})"
         )
     run = RunResult(name=name, results_file=results_file)
     date_id = results_file.name[: -len(RESULTS_SUFFIX)]
     results: dict[str, dict[str, Any]] = data["results"]
     n_samples: dict[str, dict[str, int]] = data.get("n-samples", {}) or {}
 
-    for level in LEVELS:
+    for level in LEVELS if has_seed else ():
         task = TASK_OF_LEVEL[level]
         samples_file = results_file.parent / f"{date_id}{SAMPLES_MARK}{task}.jsonl"
         if samples_file.is_file():
             run.samples[level] = read_samples(samples_file, level, run.problems)
         _fill_level(run, level, results.get(task), n_samples.get(task), root)
+    if LVB_TASK in results:
+        samples_file = results_file.parent / f"{date_id}{SAMPLES_MARK}{LVB_TASK}.jsonl"
+        if samples_file.is_file():
+            run.samples[LVB] = read_samples(samples_file, LVB, run.problems)
+        _fill_lvb(run, results[LVB_TASK], n_samples.get(LVB_TASK))
     return run
 
 
@@ -257,14 +289,7 @@ def _fill_level(
                 f"{run.name} {level}: {total} samples logged but n-samples effective = {effective}"
             )
         run.cells[level] = Cell(correct, total, note)
-        fmt = [o.formatted for o in outcomes if o.formatted is not None]
-        noans = [o.no_answer for o in outcomes if o.no_answer is not None]
-        extras = LevelExtras(
-            sum(fmt) / len(fmt) if fmt else extras.format_rate,
-            sum(noans) / len(noans) if noans else extras.no_answer_rate,
-            total,
-            from_samples=bool(fmt or noans),
-        )
+        extras = _sample_extras(outcomes, extras)
         if level == "L3":
             for c in cols:
                 if c.domain:
@@ -287,6 +312,73 @@ def _fill_level(
         if level == "L3":
             _fill_domains_from_dataset(run, task_results, effective, original, root)
     run.extras[level] = extras
+
+
+def _sample_extras(outcomes: list[SampleOutcome], fallback: LevelExtras) -> LevelExtras:
+    """Format and no-answer shares from logged samples (the results file's values where none were logged)."""
+    fmt = [o.formatted for o in outcomes if o.formatted is not None]
+    noans = [o.no_answer for o in outcomes if o.no_answer is not None]
+    return LevelExtras(
+        sum(fmt) / len(fmt) if fmt else fallback.format_rate,
+        sum(noans) / len(noans) if noans else fallback.no_answer_rate,
+        len(outcomes),
+        from_samples=bool(fmt or noans),
+    )
+
+
+def _fill_lvb(run: RunResult, task_results: Any, n_info: dict[str, int] | None) -> None:
+    """Table-3 cells of a run with ``longvideobench_r1`` results (see the module docstring for the rules)."""
+    what = f"{run.name} LongVideoBench"
+    acc = _metric(task_results if isinstance(task_results, dict) else None, LVB_METRIC[OVERALL])
+    if acc is None:
+        why = f"{LVB_TASK} has no {LVB_METRIC[OVERALL]}"
+        run.problems.append(f"{run.name}: {why} in {run.results_file} (Table 3 missing)")
+        for c in LVB_COLUMNS:
+            run.cells[c.key] = Cell(None, None, f"missing: {why}")
+        return
+    extras = LevelExtras(_metric(task_results, FORMAT_METRIC), _metric(task_results, NO_ANSWER_METRIC))
+    effective = (n_info or {}).get("effective")
+    original = (n_info or {}).get("original")
+    outcomes = run.samples.get(LVB)
+    if outcomes:
+        for c in LVB_COLUMNS:
+            group = [o.correct for o in outcomes if in_column(o, c)]
+            run.cells[c.key] = (
+                Cell(sum(group), len(group)) if group else Cell(None, None, "no logged sample in this group")
+            )
+        correct, total = sum(o.correct for o in outcomes), len(outcomes)
+        if abs(correct / total - acc) > 1e-6:
+            note = f"logged samples give {correct}/{total}, results file says {acc:.4f}"
+            run.cells[OVERALL] = Cell(correct, total, note)
+            run.problems.append(f"{what}: {note}")
+        if effective is not None and effective != total:
+            run.problems.append(f"{what}: {total} samples logged but n-samples effective = {effective}")
+        run.extras[LVB] = _sample_extras(outcomes, extras)
+        return
+    whole = effective is not None and effective == original == EXPECTED_TOTAL
+    for c in LVB_COLUMNS:
+        rate = _metric(task_results, LVB_METRIC[c.key])
+        total = effective if c.key == OVERALL else (c.expected_total if whole else None)
+        if rate is None:
+            run.cells[c.key] = Cell(None, None, f"missing: no {LVB_METRIC[c.key]} in results")
+        elif total is None:
+            why = (
+                "n unknown"
+                if c.key == OVERALL
+                else f"counts unknown: no logged samples and not all {EXPECTED_TOTAL} questions"
+            )
+            run.cells[c.key] = Cell(None, None, f"accuracy {100 * rate:.2f}; {why}")
+        else:
+            k, note = _count_from_rate(rate, total)
+            if c.key == OVERALL and original is not None and total < original:
+                note = (note + "; " if note else "") + f"--limit: {total} of {original} docs"
+            elif c.key != OVERALL:
+                note = (note + "; " if note else "") + "total from the release's sizes"
+            run.cells[c.key] = Cell(k, total, note)
+    if effective is None:
+        run.problems.append(f"{what}: no n-samples for {LVB_TASK}; counts unknown")
+    extras.n = effective
+    run.extras[LVB] = extras
 
 
 def _fill_domains_from_dataset(
@@ -365,8 +457,8 @@ def _value(entry: Any) -> float | None:
     return None
 
 
-def _letter(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip().upper() in LETTERS:
+def _letter(value: Any, letters: tuple[str, ...] = LETTERS) -> str | None:
+    if isinstance(value, str) and value.strip().upper() in letters:
         return value.strip().upper()
     return None
 
@@ -380,7 +472,7 @@ def read_samples(path: Path, level: str, problems: list[str]) -> list[SampleOutc
     for lineno, line, reason in json_lines(path):
         if reason is None:
             try:
-                outcomes.append(_outcome(line, level))
+                outcomes.append(_lvb_outcome(line) if level == LVB else _outcome(line, level))
                 continue
             except (ValueError, TypeError) as exc:
                 reason = str(exc)
@@ -428,4 +520,40 @@ def _outcome(line: dict[str, Any], level: str) -> SampleOutcome:
         domain=domain,
         formatted=None if fmt is None else int(fmt),
         no_answer=None if noans is None else int(noans),
+    )
+
+
+def _lvb_outcome(line: dict[str, Any]) -> SampleOutcome:
+    """One LongVideoBench sample line: ``lvb_r1_acc`` (0/1) and the ``lvb_r1_parsed`` record (id, pred, gold,
+    duration_group, level; pred "" = no answer)."""
+    if not isinstance(line, dict):
+        raise TypeError("sample line is not a JSON object")
+    record = line.get(LVB_LOG_KEY)
+    if not isinstance(record, dict):
+        raise ValueError(f"no {LVB_LOG_KEY} record")
+    correct = _value(line.get(LVB_METRIC[OVERALL]))
+    if correct not in (0.0, 1.0):
+        raise ValueError(f"{LVB_METRIC[OVERALL]} = {correct} is not 0/1")
+    sample_id = record.get("id")
+    if sample_id is None:
+        sample_id = f"doc{line.get('doc_id')}"
+    group, level = record.get("duration_group"), record.get("level")
+    if isinstance(group, bool) or group not in DURATION_GROUPS:
+        raise ValueError(
+            f"sample {sample_id!r}: duration_group {group!r} is not one of {sorted(DURATION_GROUPS)}"
+        )
+    if level not in LVB_LEVELS:
+        raise ValueError(f"sample {sample_id!r}: level {level!r} is not one of {sorted(LVB_LEVELS)}")
+    fmt = _value(line.get(FORMAT_METRIC))
+    noans = _value(line.get(NO_ANSWER_METRIC))
+    return SampleOutcome(
+        level=LVB,
+        sample_id=sample_id,
+        correct=int(correct),  # type: ignore[arg-type]
+        pred=_letter(record.get("pred"), OPTION_LETTERS),
+        gold=_letter(record.get("gold"), OPTION_LETTERS) or _letter(line.get("target"), OPTION_LETTERS),
+        domain="",
+        formatted=None if fmt is None else int(fmt),
+        no_answer=None if noans is None else int(noans),
+        groups=(str(group), LVB_LEVELS[level][0]),
     )

@@ -1,4 +1,8 @@
-"""The report's text outputs: the Table-2 layout as Markdown and CSV, plus the paired, format and letter sections."""
+"""The report's text outputs: a table layout as Markdown and CSV, plus the paired, format and letter sections.
+
+Every function works on Table 2 by default (``COLUMNS``, ``PAPER_ROWS``, ``LEVELS``); Table 3 passes
+``LVB_COLUMNS``, ``LVB_PAPER_ROWS`` and ``(LVB,)`` (seedbench_r1.report.lvb).
+"""
 
 from __future__ import annotations
 
@@ -10,15 +14,15 @@ from dataclasses import dataclass
 
 from seedbench_r1.protocol import LETTERS
 from seedbench_r1.report.paper import (
-    COLUMN_BY_KEY,
     COLUMNS,
     LEVELS,
     PAPER_LABEL,
     PAPER_ROWS,
     Cell,
+    Column,
     check_printed,
 )
-from seedbench_r1.report.results import RunResult
+from seedbench_r1.report.results import RunResult, in_column
 from seedbench_r1.report.stats import PairedResult, compare_paired, wilson
 
 GAP = "n/a"
@@ -31,10 +35,19 @@ class Row:
     cells: dict[str, Cell]
 
 
-def table_rows(runs: Sequence[RunResult], paper: bool) -> list[Row]:
-    rows = [Row(r.name, "run", r.cells) for r in runs]
+PaperRows = dict[str, dict[str, Cell]]
+
+
+def table_rows(
+    runs: Sequence[RunResult],
+    paper: bool,
+    columns: tuple[Column, ...] = COLUMNS,
+    paper_rows: PaperRows = PAPER_ROWS,
+) -> list[Row]:
+    """One row per run with results for these columns, then the paper's rows when asked."""
+    rows = [Row(r.name, "run", r.cells) for r in runs if r.covers(columns)]
     if paper:
-        rows += [Row(PAPER_LABEL.format(name=n), "paper", cells) for n, cells in PAPER_ROWS.items()]
+        rows += [Row(PAPER_LABEL.format(name=n), "paper", cells) for n, cells in paper_rows.items()]
     return rows
 
 
@@ -62,12 +75,12 @@ def _md_table(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
-def main_table_md(rows: Sequence[Row]) -> str:
-    header = ["run", *(c.label for c in COLUMNS)]
-    return _md_table(header, [[r.label, *(format_cell(r.cells[c.key]) for c in COLUMNS)] for r in rows])
+def main_table_md(rows: Sequence[Row], columns: tuple[Column, ...] = COLUMNS) -> str:
+    header = ["run", *(c.label for c in columns)]
+    return _md_table(header, [[r.label, *(format_cell(r.cells[c.key]) for c in columns)] for r in rows])
 
 
-def main_table_csv(rows: Sequence[Row]) -> str:
+def main_table_csv(rows: Sequence[Row], columns: tuple[Column, ...] = COLUMNS) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(
@@ -85,7 +98,7 @@ def main_table_csv(rows: Sequence[Row]) -> str:
         ]
     )
     for r in rows:
-        for c in COLUMNS:
+        for c in columns:
             cell = r.cells[c.key]
             ci = interval_pct(cell)
             w.writerow(
@@ -105,21 +118,24 @@ def main_table_csv(rows: Sequence[Row]) -> str:
     return buf.getvalue()
 
 
-def paper_diff_md(runs: Sequence[RunResult]) -> str:
+def paper_diff_md(
+    runs: Sequence[RunResult], columns: tuple[Column, ...] = COLUMNS, paper_rows: PaperRows = PAPER_ROWS
+) -> str:
     """Each run's difference to the paper's Vanilla and GRPO rows, in percentage points."""
     body = []
     for run in runs:
         for ref in ("Vanilla", "GRPO"):
             cells = []
-            for c in COLUMNS:
-                mine, theirs = run.cells[c.key], PAPER_ROWS[ref][c.key]
+            for c in columns:
+                mine, theirs = run.cells[c.key], paper_rows[ref][c.key]
                 cells.append(f"{mine.pct - theirs.pct:+.2f}" if mine.known else GAP)  # type: ignore[operator]
             body.append([f"{run.name} − paper {ref}", *cells])
-    return _md_table(["difference (points)", *(c.label for c in COLUMNS)], body)
+    return _md_table(["difference (points)", *(c.label for c in columns)], body)
 
 
-def paper_check_md() -> str:
-    checks = check_printed()
+def paper_check_md(paper_rows: PaperRows = PAPER_ROWS, columns: tuple[Column, ...] = COLUMNS) -> str:
+    label = {c.key: c.label for c in columns}
+    checks = check_printed(paper_rows)
     bad = [c for c in checks if not c.matches]
     lines = [
         f"Paper rows: {len(checks) - len(bad)} of {len(checks)} printed percentages are reproduced exactly by "
@@ -127,7 +143,7 @@ def paper_check_md() -> str:
     ]
     for c in bad:
         lines.append(
-            f"- † {c.row} / {COLUMN_BY_KEY[c.column].label}: printed {c.printed:.2f}, count gives {c.from_counts:.2f}. {c.typo_note}"
+            f"- † {c.row} / {label[c.column]}: printed {c.printed:.2f}, count gives {c.from_counts:.2f}. {c.typo_note}"
         )
     return "\n".join(lines)
 
@@ -144,18 +160,20 @@ class PairedRow:
     note: str = ""
 
 
-def paired_comparisons(runs: Sequence[RunResult], *, n_boot: int = 10_000, seed: int = 0) -> list[PairedRow]:
+def paired_comparisons(
+    runs: Sequence[RunResult],
+    *,
+    n_boot: int = 10_000,
+    seed: int = 0,
+    columns: tuple[Column, ...] = COLUMNS,
+) -> list[PairedRow]:
     """Every pair of runs with logged samples, per column, on the (level, sample_id) keys both logged."""
     out: list[PairedRow] = []
-    with_samples = [r for r in runs if r.has_samples]
+    with_samples = [r for r in runs if r.sampled(columns)]
     for ra, rb in itertools.combinations(with_samples, 2):
         ka, kb = ra.outcomes_by_key(), rb.outcomes_by_key()
-        for c in COLUMNS:
-            keys = sorted(
-                k
-                for k in ka.keys() & kb.keys()
-                if k[0] == c.level and (not c.domain or ka[k].domain == c.domain)
-            )
+        for c in columns:
+            keys = sorted(k for k in ka.keys() & kb.keys() if in_column(ka[k], c))
             if not keys:
                 out.append(PairedRow(ra.name, rb.name, c.label, None, "no shared samples"))
                 continue
@@ -223,11 +241,11 @@ def paired_csv(rows: Sequence[PairedRow]) -> str:
 # ------------------------------------------------------------------------------------ format and letters
 
 
-def extras_md(runs: Sequence[RunResult]) -> str:
+def extras_md(runs: Sequence[RunResult], levels: Sequence[str] = LEVELS) -> str:
     body = []
     for run in runs:
         row = [run.name]
-        for level in LEVELS:
+        for level in levels:
             e = run.extras.get(level)
             if e is None:
                 row += [GAP, GAP]
@@ -240,15 +258,15 @@ def extras_md(runs: Sequence[RunResult]) -> str:
                 else:
                     row.append(f"{100 * rate:.2f}")
         body.append(row)
-    header = ["run"] + [f"{lvl} {what}" for lvl in LEVELS for what in ("format %", "no answer %")]
+    header = ["run"] + [f"{lvl} {what}" for lvl in levels for what in ("format %", "no answer %")]
     return _md_table(header, body)
 
 
-def letters_md(run: RunResult) -> str:
+def letters_md(run: RunResult, levels: Sequence[str] = LEVELS, letters: Sequence[str] = LETTERS) -> str:
     """Gold letter (rows) x predicted letter (columns), per level, from the run's logged samples."""
     parts = []
-    preds = [*LETTERS, "none"]
-    for level in LEVELS:
+    preds = [*letters, "none"]
+    for level in levels:
         table = run.letter_table(level)
         if not table:
             continue
