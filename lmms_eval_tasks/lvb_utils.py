@@ -6,6 +6,12 @@ scores it. The model sees the clip (a path; the project's model class decodes it
 and the text; no subtitles, no image. Every doc carries every metric key; each per-group aggregation keeps its
 own group (lmms-eval's per-category rule).
 
+Frame cache: when ``seedbench-r1 extract-frames --dataset longvideobench`` has cached a clip (cache folder
+``$LONGVIDEOBENCH_FRAMES``, else ``<root>/frames``), :func:`doc_to_visual` gives the clip as a
+:class:`~seedbench_r1.frame_cache.CachedClipPath`: still the clip's path (a ``str``) for any model, which the
+project's model class reads from the cache (the same frames and metadata as decoding; an entry that is not
+valid is decoded instead). Stock lmms-eval models see only the path and decode the clip themselves.
+
 lmms-eval imports this file by path (``!function lvb_utils.x`` in the YAML), so it must stay importable alone.
 """
 
@@ -13,11 +19,13 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 from seedbench_r1.answer import score_response
 from seedbench_r1.errors import MediaError
+from seedbench_r1.frame_cache import MANIFEST, CachedClipPath, check_entry, entry_dir, lvb_cache_dir
 from seedbench_r1.longvideobench import DURATION_GROUPS, LEVELS, LvbQuestion, load_lvb, resolve_lvb_root
 from seedbench_r1.prompt import render_text
 
@@ -26,13 +34,18 @@ ACC_METRIC = "lvb_r1_acc"
 LOG_KEY = "lvb_r1_parsed"  # per-sample record for --log_samples; no aggregation reads it
 DURATION_METRICS = {group: f"duration_{group}_acc" for group in DURATION_GROUPS}
 LEVEL_METRICS = {key: f"level_{key}_acc" for key, _label in LEVELS.values()}
+FRAMES_KEY = "frames_entry"  # the clip's frame cache entry folder (it may not exist)
 
 
-def question_to_doc(question: LvbQuestion, root: str | os.PathLike[str]) -> dict[str, Any]:
+def question_to_doc(
+    question: LvbQuestion, root: str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None = None
+) -> dict[str, Any]:
+    cache = lvb_cache_dir(root) if cache_dir is None else cache_dir
     return {
         "id": question.id,
         "video_id": question.video_id,
         "video_path": str(question.video_path(root)),
+        FRAMES_KEY: str(entry_dir(cache, question.video_relpath)),
         "question": question.question,
         "candidates": list(question.candidates),
         "gold": question.gold,
@@ -55,7 +68,20 @@ def load_docs(root: str | os.PathLike[str] | None = None) -> list[dict[str, Any]
             + "\n  ".join(missing[:10])
             + more
         )
+    _report_cache(docs, lvb_cache_dir(root_path))
     return docs
+
+
+def _report_cache(docs: Sequence[dict[str, Any]], cache: os.PathLike[str]) -> None:
+    """One line on stderr: how many clips the frame cache holds (only when the cache folder exists)."""
+    if not os.path.isdir(cache):
+        return
+    clips = {d[FRAMES_KEY]: d["video_path"] for d in docs}
+    valid = sum(check_entry(entry, source).ok for entry, source in clips.items())
+    rest = f"; the other {len(clips) - valid} are decoded" if valid < len(clips) else ""
+    print(
+        f"longvideobench_r1: frame cache {cache}: {valid} of {len(clips)} clips cached{rest}", file=sys.stderr
+    )
 
 
 def process_docs(dataset: Any) -> Any:
@@ -66,8 +92,13 @@ def process_docs(dataset: Any) -> Any:
 
 
 def doc_to_visual(doc: dict[str, Any]) -> list[str]:
+    """``[clip path]``; a :class:`~seedbench_r1.frame_cache.CachedClipPath` (still that path) when the clip
+    has a cache entry, which the project's model class reads (and checks) instead of decoding the clip."""
     if not os.path.isfile(doc["video_path"]):
         raise MediaError(f"question {doc['id']}: video not found: {doc['video_path']}")
+    entry = doc.get(FRAMES_KEY) or ""
+    if entry and os.path.isfile(os.path.join(entry, MANIFEST)):
+        return [CachedClipPath(doc["video_path"], entry)]
     return [doc["video_path"]]
 
 

@@ -25,6 +25,13 @@ qwen-vl-utils 0.0.14 cannot pass a 252 x 252 frame LIST through unchanged (its `
 to ``fetch_image`` with the patch size doubled, so frames go 252 -> 224 -> 252) and it would replace the clip's
 fps and indices with made-up ones.
 
+LongVideoBench (``extract_frames(..., dataset="longvideobench")``): the same entries, keyed by ``videos/<name>``
+under the LongVideoBench root, for every clip of ``lvb_val.json`` (clips only: it has no observation images). The
+cache folder defaults to ``$LONGVIDEOBENCH_FRAMES``, else ``<lvb root>/frames`` (:func:`lvb_cache_dir`). The
+``longvideobench_r1`` task hands the project's model class a :class:`CachedClipPath` (the clip's path, which
+also names its entry); :func:`clip_from_cache` reads it, and decodes the clip instead when the entry is not
+valid.
+
 Writes are atomic per entry: files go to a hidden sibling temp folder, the manifest is written last, and the
 folder is renamed into place. A run killed part-way leaves at most hidden temp folders, which the next run
 removes. A run holds an exclusive ``flock`` on ``<cache>/.extract-frames.lock`` (:func:`cache_lock`): a second
@@ -68,6 +75,8 @@ MANIFEST = "manifest.json"
 # now. Entries of an older format are stale and rebuilt (their content cannot be checked, so it is not trusted).
 CACHE_FORMAT = 3
 DEFAULT_CACHE_DIRNAME = "frames"
+DATASETS = ("seedbench_r1", "longvideobench")  # what extract_frames can cache
+LVB_FRAMES_ENV = "LONGVIDEOBENCH_FRAMES"  # LongVideoBench's cache folder, when not <lvb root>/frames
 HASH = "sha256"  # per-file content hash in the manifest (``file_sha256``); hardware-accelerated on x86 / arm
 LOCK_NAME = ".extract-frames.lock"
 PNG_END = b"IEND\xaeB`\x82"  # the IEND chunk's type and CRC: the last 8 bytes of every complete PNG
@@ -99,6 +108,16 @@ RULE: dict[str, Any] = {
 
 def default_cache_dir(root: str | os.PathLike[str]) -> Path:
     return Path(root) / DEFAULT_CACHE_DIRNAME
+
+
+def lvb_cache_dir(root: str | os.PathLike[str], explicit: str | os.PathLike[str] | None = None) -> Path:
+    """LongVideoBench's frame cache folder: ``explicit`` (``--out``), else ``$LONGVIDEOBENCH_FRAMES``, else
+    ``<root>/frames``. ``extract-frames --dataset longvideobench`` writes it and ``longvideobench_r1`` reads it."""
+    if explicit is not None and str(explicit) != "":
+        return Path(explicit).expanduser().absolute()
+    if os.environ.get(LVB_FRAMES_ENV):
+        return Path(os.environ[LVB_FRAMES_ENV]).expanduser().absolute()
+    return default_cache_dir(root)
 
 
 def entry_dir(cache_dir: str | os.PathLike[str], relpath: str) -> Path:
@@ -313,6 +332,10 @@ def cached_video_for(
     manifest = read_manifest(entry, media_path(root, relpath))
     if manifest is None or manifest.get("kind") != "video" or not manifest.get("frames"):
         return None
+    return _cached_video(entry, manifest)
+
+
+def _cached_video(entry: Path, manifest: dict) -> CachedVideo:
     return CachedVideo(
         frames=[entry / name for name in manifest["frames"]],
         indices=list(manifest["indices"]),
@@ -320,6 +343,66 @@ def cached_video_for(
         video_fps=float(manifest["video_fps"]),
         sample_fps=float(manifest["sample_fps"]),
     )
+
+
+class CachedClipPath(str):
+    """A clip's path that also names the clip's frame cache entry (``.entry``, a folder).
+
+    It IS the path (a ``str``): a reader that knows nothing of the cache (a stock lmms-eval model) decodes the
+    clip as before. :func:`clip_from_cache` (what :func:`seedbench_r1.qwen_inputs.prompt_from_visuals` calls
+    for it) reads the entry instead.
+    """
+
+    entry: str
+
+    def __new__(cls, path: str | os.PathLike[str], entry: str | os.PathLike[str]) -> CachedClipPath:
+        obj = super().__new__(cls, os.fspath(path))
+        obj.entry = os.fspath(entry)
+        return obj
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]  # pickles with its entry
+        return (str(self), self.entry)
+
+
+_WARNED: set[str] = set()  # entries already reported as not usable (one line per entry and process)
+
+
+def clip_from_cache(video: CachedClipPath, *, sample: str | None = None) -> Clip:
+    """The clip's protocol frames from its cache entry when the entry is valid, else decoded from the clip.
+
+    Either way the :class:`~seedbench_r1.frames.Clip` equals ``decode_clip(video)`` (frames, indices, fps,
+    frame count): the entry holds exactly those. Valid means :func:`check_entry` (sizes, mtimes, sha256 of a file
+    whose mtime moved, the source clip's size, the current rule) passes and every frame reads. An entry that is
+    not valid (stale rule, changed file, replaced clip, unreadable frame) is reported once per entry on stderr,
+    naming the entry and why, and the clip is decoded: decoding is the reference the cache reproduces, so the
+    model's inputs do not change, only the time it takes. A missing entry is decoded silently.
+    """
+    from seedbench_r1.errors import MediaError
+    from seedbench_r1.frames import decode_clip
+
+    entry = Path(video.entry)
+    check = check_entry(entry, str(video))
+    state, reason = check.state, ""
+    if check.ok:
+        manifest = check.manifest or {}
+        state = "unreadable"
+        if manifest.get("kind") == "video" and manifest.get("frames"):
+            try:
+                return load_cached_clip(_cached_video(entry, manifest))
+            except (MediaError, KeyError, TypeError, ValueError) as exc:
+                reason = str(exc)
+        else:
+            reason = f"not a clip's entry (kind {manifest.get('kind')!r})"
+    elif check.state != "absent":
+        reason = "; ".join(f"{path}: {why}" for path, why in check.problems) or check.state
+    if reason and str(entry) not in _WARNED:
+        _WARNED.add(str(entry))
+        print(
+            f"frame cache entry {entry} not used ({state}: {reason}); decoding {video} instead "
+            "(`seedbench-r1 extract-frames` rebuilds the entry)",
+            file=sys.stderr,
+        )
+    return decode_clip(str(video), sample=sample)
 
 
 def cached_frame_paths(
@@ -486,6 +569,31 @@ def media_of(record: Any) -> list[tuple[str, str]]:
     return out
 
 
+def _wanted_lvb(root: Path) -> tuple[dict[str, str], int, list[str]]:
+    """relpath -> "video" of every LongVideoBench clip (``videos/<name>``); questions; no bad rows (a bad
+    ``lvb_val.json`` entry raises, naming it, before anything is written)."""
+    from seedbench_r1.longvideobench import load_lvb
+
+    questions = load_lvb(root)
+    return {q.video_relpath: "video" for q in questions}, len(questions), []
+
+
+def _wanted_for(
+    root: Path, dataset: str, splits: Sequence[str] | None
+) -> tuple[dict[str, str], int, list[str]]:
+    """What a run caches: SEED-Bench-R1's split samples' media, or every LongVideoBench clip."""
+    if dataset == "longvideobench":
+        if splits:
+            raise ValueError(
+                "splits are SEED-Bench-R1 annotation files; the LongVideoBench cache covers every clip of "
+                f"lvb_val.json (got splits {list(splits)})"
+            )
+        return _wanted_lvb(root)
+    if dataset != "seedbench_r1":
+        raise ValueError(f"unknown dataset {dataset!r}; expected one of {', '.join(DATASETS)}")
+    return _wanted(root, splits or ())
+
+
 def _wanted(root: Path, splits: Sequence[str]) -> tuple[dict[str, str], int, list[str]]:
     """relpath -> kind of every media file the splits' samples show the model; samples; bad rows."""
     from seedbench_r1.annotations import load_split
@@ -564,17 +672,19 @@ def _plan_entries(
 
 def plan(
     root: str | os.PathLike[str],
-    splits: Sequence[str],
+    splits: Sequence[str] | None,
     cache_dir: str | os.PathLike[str] | None = None,
     *,
     force: bool = False,
     verify: bool = False,
+    dataset: str = "seedbench_r1",
 ) -> Plan:
-    """Which entries the given splits need and which of them are not yet validly cached (``verify``: hash
-    every cached file rather than trusting unchanged sizes and mtimes). Reads only."""
+    """Which entries the given splits (or, for ``dataset="longvideobench"``, every clip; ``splits`` None)
+    need and which of them are not yet validly cached (``verify``: hash every cached file rather than
+    trusting unchanged sizes and mtimes). Reads only."""
     root = Path(root)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir(root)
-    wanted, samples, bad = _wanted(root, splits)
+    wanted, samples, bad = _wanted_for(root, dataset, splits)
     return _plan_entries(root, cache, wanted, samples, bad, force=force, verify=verify)
 
 
@@ -762,9 +872,10 @@ def _ray_build(task: Task) -> TaskResult:
 
 def extract_frames(
     root: str | os.PathLike[str],
-    splits: Sequence[str],
+    splits: Sequence[str] | None,
     cache_dir: str | os.PathLike[str] | None = None,
     *,
+    dataset: str = "seedbench_r1",
     workers: int = 1,
     ray_address: str | None = None,
     use_ray: bool = False,
@@ -773,7 +884,9 @@ def extract_frames(
     progress: bool = True,
     ray_init: dict[str, Any] | None = None,
 ) -> Summary:
-    """Cache the frames and observation images every sample of ``splits`` shows the model.
+    """Cache the frames and observation images every sample of ``splits`` shows the model; with
+    ``dataset="longvideobench"`` (``root`` a LongVideoBench root, ``splits`` None) the frames of every clip of
+    ``lvb_val.json``, with the same entries, manifests, lock and workers.
 
     Holds the cache's exclusive lock for the whole run (:class:`CacheBusyError` if another run has it).
     ``verify`` hashes every cached file instead of trusting unchanged sizes and mtimes; either way an entry
@@ -782,7 +895,7 @@ def extract_frames(
     start = time.perf_counter()
     root = Path(root)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir(root)
-    wanted, samples, bad = _wanted(root, splits)  # reads the annotations before anything is created
+    wanted, samples, bad = _wanted_for(root, dataset, splits)  # reads annotations before creating anything
     with cache_lock(cache):
         the_plan = _plan_entries(
             root, cache, wanted, samples, bad, force=force, verify=verify, progress=progress
@@ -912,11 +1025,13 @@ __all__ = [
     "RULE",
     "CacheBusyError",
     "CacheCheck",
+    "CachedClipPath",
     "CachedVideo",
     "EntryCheck",
     "Summary",
     "cache_lock",
     "check_entry",
+    "clip_from_cache",
     "cached_frame_paths",
     "cached_image_path",
     "cached_image_for",
@@ -926,6 +1041,7 @@ __all__ = [
     "default_cache_dir",
     "entry_dir",
     "extract_frames",
+    "lvb_cache_dir",
     "read_manifest",
     "verify_cache",
 ]

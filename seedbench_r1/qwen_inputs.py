@@ -6,7 +6,8 @@ decided in one place:
 
 - content order: the progress clip (only when the sample has progress), the observation image, the text;
 - the clip's frames are the core's (:func:`seedbench_r1.decode_clip`: protocol indices, torchvision bicubic
-  252 x 252 uint8) and go to the processor as ONE already-sampled video (``do_sample_frames=False``); at
+  252 x 252 uint8; or the same frames read from the frame cache, :class:`~seedbench_r1.frame_cache.CachedClipPath`)
+  and go to the processor as ONE already-sampled video (``do_sample_frames=False``); at
   252 x 252 with the checkpoints' pixel bounds the processor's resize is the identity (tests check the pixels);
 - the video's metadata (source fps, sampled indices, frame count) goes with it, as verl 0.9.1 passes it
   (``video_metadata`` from qwen-vl-utils, ``do_sample_frames=False``): Qwen2.5-VL reads the sampled fps from
@@ -26,6 +27,7 @@ from typing import Any
 from PIL import Image
 
 from seedbench_r1.content import prompt_content
+from seedbench_r1.frame_cache import CachedClipPath, clip_from_cache
 from seedbench_r1.frames import Clip, decode_clip, load_observation, resize_image
 from seedbench_r1.protocol import FRAME_SIZE
 from seedbench_r1.schema import Sample
@@ -81,7 +83,10 @@ def prompt_from_visuals(visuals: Sequence[Any], text: str, *, name: str = "") ->
     """The prompt from an lmms-eval doc's visuals: ``[video path]`` (only with progress), then the image; or
     ``[video path]`` alone (a LongVideoBench question).
 
-    The video is given as a PATH and decoded here with the core's frame rule. The image is a PIL image (the
+    The video is given as a PATH and decoded here with the core's frame rule; a
+    :class:`~seedbench_r1.frame_cache.CachedClipPath` (``longvideobench_r1`` with a frame cache) is read from
+    its cache entry instead, giving the same :class:`~seedbench_r1.frames.Clip` (decoded when the entry is not
+    valid: :func:`~seedbench_r1.frame_cache.clip_from_cache`). The image is a PIL image (the
     task's ``load_observation`` output) or a path; anything that is not already FRAME_SIZE square gets the
     core's resize. Anything else is an error naming the sample: nothing is dropped silently.
     """
@@ -92,7 +97,10 @@ def prompt_from_visuals(visuals: Sequence[Any], text: str, *, name: str = "") ->
         if isinstance(visual, (str, Path)) and str(visual).lower().endswith(VIDEO_SUFFIXES):
             if clip is not None or image is not None:
                 raise ValueError(f"{who}expected at most one video, before the image; got {list(visuals)!r}")
-            clip = decode_clip(visual, sample=name or None)
+            if isinstance(visual, CachedClipPath):
+                clip = clip_from_cache(visual, sample=name or None)
+            else:
+                clip = decode_clip(visual, sample=name or None)
         elif isinstance(visual, (str, Path)):
             if image is not None:
                 raise ValueError(f"{who}expected exactly one observation image, got {list(visuals)!r}")
