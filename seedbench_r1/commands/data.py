@@ -10,18 +10,42 @@ import sys
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "download",
-        help="fetch chosen parts of TencentARC/SEED-Bench-R1, unpack media archives once, then verify",
+        help="fetch chosen parts of TencentARC/SEED-Bench-R1 (or LongVideoBench), unpack media archives once, "
+        "then verify",
         description="Fetch only the chosen parts of the Hugging Face dataset with huggingface_hub "
         "(resumable; HF_TOKEN and HF_ENDPOINT are honoured), unpack media archives in place once "
-        "(a rerun skips them), then run verify on the downloaded splits.",
+        "(a rerun skips them), then run verify on the downloaded splits. --dataset longvideobench fetches the "
+        "gated longvideobench/LongVideoBench (HF_TOKEN of an account that accepted its terms): lvb_val.json and "
+        "every videos.tar.part.* (the validation clips share them with the test clips; the sizes are printed "
+        "first), unpacked into videos/.",
     )
-    p.add_argument("--root", default=None, help="dataset root (default: $SEEDBENCH_R1_ROOT or the cache)")
+    p.add_argument(
+        "--dataset",
+        choices=("seedbench_r1", "longvideobench"),
+        default="seedbench_r1",
+        help="seedbench_r1 (default) or longvideobench (its validation set: lvb_val.json + videos/)",
+    )
+    p.add_argument(
+        "--root",
+        default=None,
+        help="dataset root (default: $SEEDBENCH_R1_ROOT or the cache; longvideobench: $LONGVIDEOBENCH_ROOT or "
+        "~/.cache/seedbench_r1/LongVideoBench)",
+    )
     p.add_argument(
         "--parts",
         default="validation",
-        help="comma-separated: validation, training_6k, training_cot, training_full, or all",
+        help="comma-separated: validation, training_6k, training_cot, training_full, or all (seedbench_r1 only)",
     )
-    p.add_argument("--repo", default=None, help="dataset repo id (default TencentARC/SEED-Bench-R1)")
+    p.add_argument(
+        "--metadata-only",
+        action="store_true",
+        help="longvideobench: fetch lvb_val.json only, no videos (the final verify then checks counts only)",
+    )
+    p.add_argument(
+        "--repo",
+        default=None,
+        help="dataset repo id (default TencentARC/SEED-Bench-R1; longvideobench: longvideobench/LongVideoBench)",
+    )
     p.add_argument("--revision", default=None, help="repo revision (branch, tag or commit)")
     p.add_argument("--no-verify", action="store_true", help="skip the final verify")
     p.set_defaults(func=_download)
@@ -30,11 +54,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "verify",
         help="check annotation rows, split sizes, L3 domain counts and media presence (--decode: decoding)",
         description="Verify a dataset root. Prints a table per split and exits 1 on any problem. Split "
-        "sizes and L3 domain counts of the full release are asserted unless --no-expect-sizes.",
+        "sizes and L3 domain counts of the full release are asserted unless --no-expect-sizes. "
+        "--dataset longvideobench reads lvb_val.json, asserts 1,337 questions, the duration-group and level "
+        "counts (unless --no-expect-sizes) and that every clip is under videos/.",
     )
-    p.add_argument("--root", default=None, help="dataset root (default: $SEEDBENCH_R1_ROOT or the cache)")
     p.add_argument(
-        "--splits", nargs="+", default=None, help="splits or annotation file names (default: all found)"
+        "--dataset",
+        choices=("seedbench_r1", "longvideobench"),
+        default="seedbench_r1",
+        help="seedbench_r1 (default) or longvideobench (lvb_val.json + videos/)",
+    )
+    p.add_argument(
+        "--root",
+        default=None,
+        help="dataset root (default: $SEEDBENCH_R1_ROOT or the cache; longvideobench: $LONGVIDEOBENCH_ROOT or "
+        "~/.cache/seedbench_r1/LongVideoBench)",
+    )
+    p.add_argument(
+        "--splits",
+        nargs="+",
+        default=None,
+        help="splits or annotation file names (default: all found; seedbench_r1 only)",
     )
     p.add_argument("--decode", action="store_true", help="also decode every clip (>= 2 frames) and image")
     p.add_argument(
@@ -42,14 +82,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         dest="expect_sizes",
         action="store_false",
         help="report size / domain-count differences from the full release as notes, not failures "
-        "(for the miniature fixture or a partial copy)",
+        "(for the miniature fixture or a partial copy; longvideobench: the total, group and level counts)",
     )
     p.add_argument(
         "--expect-size",
         action="append",
         default=[],
         metavar="SPLIT=ROWS",
-        help="assert this row count for a split instead of the release's (repeatable)",
+        help="assert this row count for a split instead of the release's (repeatable; seedbench_r1 only)",
     )
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for --decode")
     p.add_argument(
@@ -73,16 +113,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "every file. One run per cache at a time: a second one fails at once (lock file "
         "<cache>/.extract-frames.lock). Local process pool by default: its workers die with this process, "
         "even when it is killed (Linux). Ray tasks with --ray: a local Ray (no ADDRESS) ends its task "
-        "workers with this process but leaves two agents for `ray stop`; on a cluster, see docs/data.md.",
+        "workers with this process but leaves two agents for `ray stop`; on a cluster, see docs/data.md. "
+        "--dataset longvideobench caches every clip of LongVideoBench's lvb_val.json the same way, for the "
+        "longvideobench_r1 task.",
     )
-    p.add_argument("--root", default=None, help="dataset root (default: $SEEDBENCH_R1_ROOT or the cache)")
+    p.add_argument(
+        "--dataset",
+        choices=("seedbench_r1", "longvideobench"),  # frame_cache.DATASETS
+        default="seedbench_r1",
+        help="seedbench_r1 (default): the samples of --splits; longvideobench: every validation clip",
+    )
+    p.add_argument(
+        "--root",
+        default=None,
+        help="dataset root (default: $SEEDBENCH_R1_ROOT or the cache; longvideobench: $LONGVIDEOBENCH_ROOT or "
+        "the cache)",
+    )
     p.add_argument(
         "--splits",
         nargs="+",
-        default=["validation_L1", "validation_L2", "validation_L3"],
-        help="splits or annotation file names (default: the three validation levels)",
+        default=None,
+        help="splits or annotation file names (default: the three validation levels; seedbench_r1 only)",
     )
-    p.add_argument("--out", default=None, help="cache folder (default <root>/frames)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="cache folder (default <root>/frames; longvideobench: $LONGVIDEOBENCH_FRAMES, else <root>/frames, "
+        "where the longvideobench_r1 task reads it)",
+    )
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local worker processes")
     p.add_argument(
         "--ray",
@@ -107,6 +165,11 @@ def _download(args: argparse.Namespace) -> int:
     from seedbench_r1.download import REPO_ID, DownloadError, download, parse_parts, splits_of_parts
     from seedbench_r1.root import resolve_root
 
+    if args.dataset == "longvideobench":
+        return _download_lvb(args)
+    if args.metadata_only:
+        print("error: --metadata-only is for --dataset longvideobench", file=sys.stderr)
+        return 2
     root = resolve_root(args.root)
     try:
         parts = parse_parts(args.parts)
@@ -122,6 +185,49 @@ def _download(args: argparse.Namespace) -> int:
     if args.no_verify:
         return 0
     return _print_verify(root, splits_of_parts(parts, result.plan), decode=False, expect_sizes=True)
+
+
+def _download_lvb(args: argparse.Namespace) -> int:
+    """``download --dataset longvideobench``: sizes first, then lvb_val.json (and the parts, unpacked)."""
+    from seedbench_r1.download import DownloadError
+    from seedbench_r1.longvideobench import resolve_lvb_root
+    from seedbench_r1.lvb_data import LVB_REPO_ID, download_lvb
+
+    if args.parts != "validation":  # the parser's default: --parts was given
+        print("error: --parts is for SEED-Bench-R1; LongVideoBench has one validation set", file=sys.stderr)
+        return 2
+    root = resolve_lvb_root(args.root)
+    try:
+        download_lvb(
+            root, metadata_only=args.metadata_only, repo_id=args.repo or LVB_REPO_ID, revision=args.revision
+        )
+    except DownloadError as exc:
+        print(f"error: {exc}", file=sys.stderr)  # the hub's refusals are one line; a file listing is not
+        return 1
+    print(f"dataset root: {root}")
+    if args.no_verify:
+        return 0
+    return _print_verify_lvb(root, expect_counts=True, check_videos=not args.metadata_only)
+
+
+def _print_verify_lvb(
+    root,  # noqa: ANN001
+    *,
+    expect_counts: bool,
+    check_videos: bool = True,
+    decode: bool = False,
+    workers: int = 1,
+) -> int:
+    from seedbench_r1.lvb_data import verify_lvb
+
+    # A missing or bad lvb_val.json raises the loader's AnnotationError: cli.main prints its one line.
+    report = verify_lvb(
+        root, expect_counts=expect_counts, check_videos=check_videos, decode=decode, workers=workers
+    )
+    print(f"verify LongVideoBench {report.root}{' (with decoding)' if decode else ''}")
+    print("\n".join(report.lines()))
+    print("OK" if report.ok else "FAILED")
+    return 0 if report.ok else 1
 
 
 def _print_verify(
@@ -152,6 +258,8 @@ def _verify(args: argparse.Namespace) -> int:
     from seedbench_r1.root import resolve_root
     from seedbench_r1.verify import parse_overrides
 
+    if args.dataset == "longvideobench":
+        return _verify_lvb(args)
     try:
         overrides = parse_overrides(args.expect_size)
     except ValueError as exc:
@@ -170,6 +278,34 @@ def _verify(args: argparse.Namespace) -> int:
     return rc
 
 
+def _verify_lvb(args: argparse.Namespace) -> int:
+    """``verify --dataset longvideobench``: counts (unless --no-expect-sizes), every clip, optionally decoding."""
+    from seedbench_r1.longvideobench import resolve_lvb_root
+
+    given = [
+        flag
+        for flag, value in (
+            ("--splits", args.splits),
+            ("--expect-size", args.expect_size),
+            ("--frame-cache", args.frame_cache is not None),
+        )
+        if value
+    ]
+    if given:
+        print(
+            f"error: {', '.join(given)}: SEED-Bench-R1 only; for LongVideoBench use --no-expect-sizes "
+            "(counts as notes) and --decode",
+            file=sys.stderr,
+        )
+        return 2
+    return _print_verify_lvb(
+        resolve_lvb_root(args.root),
+        expect_counts=args.expect_sizes,
+        decode=args.decode,
+        workers=max(1, args.workers),
+    )
+
+
 def _verify_frame_cache(root, cache_arg: str) -> int:  # noqa: ANN001
     """``verify --frame-cache``: hash the whole cache, one line per bad file or entry, 1 if any."""
     from seedbench_r1.frame_cache import default_cache_dir, verify_cache
@@ -181,16 +317,34 @@ def _verify_frame_cache(root, cache_arg: str) -> int:  # noqa: ANN001
 
 
 def _extract(args: argparse.Namespace) -> int:
-    from seedbench_r1.frame_cache import default_cache_dir, extract_frames
+    from seedbench_r1.frame_cache import default_cache_dir, extract_frames, lvb_cache_dir
     from seedbench_r1.root import resolve_root
 
-    root = resolve_root(args.root)
-    out = args.out or default_cache_dir(root)
-    # CacheBusyError (another run holds the cache's lock) and OS errors end in cli.main's one-line error.
+    lvb = args.dataset == "longvideobench"
+    if lvb:
+        from seedbench_r1.longvideobench import resolve_lvb_root
+
+        if args.splits is not None:
+            print(
+                "error: --splits names SEED-Bench-R1 annotation splits; --dataset longvideobench caches every "
+                "clip of lvb_val.json: drop --splits",
+                file=sys.stderr,
+            )
+            return 2
+        root = resolve_lvb_root(args.root)
+        out = lvb_cache_dir(root, args.out)
+        splits = None
+    else:
+        root = resolve_root(args.root)
+        out = args.out or default_cache_dir(root)
+        splits = args.splits or ["validation_L1", "validation_L2", "validation_L3"]
+    # CacheBusyError (another run holds the cache's lock), a bad lvb_val.json (AnnotationError) and OS errors
+    # end in cli.main's one-line error.
     summary = extract_frames(
         root,
-        args.splits,
+        splits,
         out,
+        dataset=args.dataset,
         workers=max(1, args.workers),
         use_ray=args.ray is not None,
         ray_address=args.ray or None,
@@ -199,7 +353,8 @@ def _extract(args: argparse.Namespace) -> int:
         progress=not args.no_progress,
     )
     print(
-        f"extract-frames: {summary.samples} samples, {summary.built} entries written, {summary.cached} already "
+        f"extract-frames: {summary.samples} {'questions' if lvb else 'samples'}, {summary.built} entries written, "
+        f"{summary.cached} already "
         f"cached, {len(summary.failures)} failed, in {summary.seconds:.1f}s -> {out}"
     )
     if summary.swept:
