@@ -1,7 +1,8 @@
 """``make demo``: the project's main job on the miniature benchmark and a tiny random Qwen2-VL (CPU, offline).
 
 Every step is the real user command (printed before it runs), so the demo doubles as a walk-through:
-fixture -> verify -> frame cache -> lmms-eval evaluation -> verl parquet + reward path -> Table-2 report.
+fixture -> verify -> frame cache -> lmms-eval evaluation -> verl parquet + reward path -> Tables 2 and 3.
+LongVideoBench (the paper's transfer benchmark, Table 3) runs beside SEED-Bench-R1 on its own miniature set.
 """
 
 from __future__ import annotations
@@ -39,20 +40,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = Path(args.out).absolute()
     out.mkdir(parents=True, exist_ok=True)
-    data, model = out / "data", out / "tiny-qwen2-vl"
+    data, lvb, model = out / "data", out / "longvideobench", out / "tiny-qwen2-vl"
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
     evals, verl, report = out / "eval", out / "verl", out / "report"
-    root_env = {"SEEDBENCH_R1_ROOT": str(data)}
+    root_env = {"SEEDBENCH_R1_ROOT": str(data), "LONGVIDEOBENCH_ROOT": str(lvb)}
 
     _step("1. a miniature SEED-Bench-R1 (real layout, real H.264 clips and PNGs) and a tiny random Qwen2-VL")
     # --force: a rerun replaces the fixture of the previous run (make-fixture refuses any other folder).
     _run(_cli("make-fixture", "--root", str(data), "--force"))
+    _run(_cli("make-fixture", "--dataset", "longvideobench", "--root", str(lvb), "--force"))
     _run(_cli("make-tiny-model", "--out", str(model)))
 
     _step("2. verify it (schema, media, decodable clips; the miniature set is not the release's size)")
     _run(_cli("verify", "--root", str(data), "--decode", "--no-expect-sizes"))
+    _run(_cli("verify", "--dataset", "longvideobench", "--no-expect-sizes"), env=root_env)
     _run(
         _cli(
             "extract-frames",
@@ -67,8 +70,12 @@ def main(argv: list[str] | None = None) -> int:
             "2",
         )
     )
+    _run(_cli("extract-frames", "--dataset", "longvideobench", "--root", str(lvb), "--workers", "2"))
 
-    _step("3. evaluation through lmms-eval: the project's model class (core frames + image + text)")
+    _step(
+        "3. evaluation through lmms-eval: the project's model class (core frames + image + text), SEED-Bench-R1 "
+        "and LongVideoBench"
+    )
     print("The model is RANDOMLY INITIALISED: expect no answers and 0 accuracy. This checks the plumbing.")
     _run(
         _cli(
@@ -78,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             "--model_args",
             f"pretrained={model},device=cpu,batch_size=8",
             "--tasks",
-            "seedbench_r1",
+            "seedbench_r1,longvideobench_r1",
             "--gen_kwargs",
             "max_new_tokens=48",
             "--log_samples",
@@ -96,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             "--model_args",
             "response=<think>guess</think><answer>B</answer>",
             "--tasks",
-            "seedbench_r1",
+            "seedbench_r1,longvideobench_r1",
             "--log_samples",
             "--output_path",
             str(evals / "dummy_always_B"),
@@ -150,7 +157,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
 
-    _step("5. the Table-2 report, with the paper's rows")
+    _step("5. the report: Table 2 (SEED-Bench-R1) and Table 3 (LongVideoBench), with the paper's rows")
     _run(
         _cli(
             "report",
@@ -167,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"""
 Demo finished. Outputs under {out}:
   report  {report / "report.md"}
-  chart   {report / "report.png"}
+  chart   {report / "report.png"} (Table 2), {report / "table3.png"} (Table 3)
   parquet {verl}
 
 For a real model on the real data (GPU):
