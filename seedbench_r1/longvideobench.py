@@ -25,7 +25,7 @@ from typing import Any
 from seedbench_r1.errors import AnnotationError
 from seedbench_r1.prompt import render_text
 from seedbench_r1.protocol import OPTION_LETTERS
-from seedbench_r1.root import media_name_problem, media_path
+from seedbench_r1.root import media_name_problem, media_path, resolve_root
 
 ROOT_ENV = "LONGVIDEOBENCH_ROOT"
 DEFAULT_ROOT = Path("~/.cache/seedbench_r1/LongVideoBench")
@@ -44,14 +44,8 @@ EXPECTED_LEVELS = {"L1-Perception": 625, "L2-Relation": 712}
 
 
 def resolve_lvb_root(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """An explicit root beats ``$LONGVIDEOBENCH_ROOT``, which beats :data:`DEFAULT_ROOT`."""
-    if explicit is not None and str(explicit) != "":
-        chosen = Path(explicit)
-    elif os.environ.get(ROOT_ENV):
-        chosen = Path(os.environ[ROOT_ENV])
-    else:
-        chosen = DEFAULT_ROOT
-    return chosen.expanduser().absolute()
+    """An explicit root beats ``$LONGVIDEOBENCH_ROOT``, which beats :data:`DEFAULT_ROOT` (the core's rule)."""
+    return resolve_root(explicit, env=ROOT_ENV, default=DEFAULT_ROOT)
 
 
 @dataclass(frozen=True)

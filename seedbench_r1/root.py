@@ -13,14 +13,16 @@ ROOT_ENV = "SEEDBENCH_R1_ROOT"
 DEFAULT_ROOT = Path("~/.cache/seedbench_r1/SEED-Bench-R1")
 
 
-def resolve_root(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """The dataset root: an explicit argument beats ``$SEEDBENCH_R1_ROOT``, which beats :data:`DEFAULT_ROOT`."""
+def resolve_root(
+    explicit: str | os.PathLike[str] | None = None, *, env: str = ROOT_ENV, default: Path = DEFAULT_ROOT
+) -> Path:
+    """A dataset root: an explicit argument beats ``$<env>`` (``$SEEDBENCH_R1_ROOT``), which beats ``default``."""
     if explicit is not None and str(explicit) != "":
         chosen = Path(explicit)
-    elif os.environ.get(ROOT_ENV):
-        chosen = Path(os.environ[ROOT_ENV])
+    elif os.environ.get(env):
+        chosen = Path(os.environ[env])
     else:
-        chosen = DEFAULT_ROOT
+        chosen = default
     return chosen.expanduser().absolute()
 
 

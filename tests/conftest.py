@@ -121,35 +121,65 @@ for argv in json.loads(sys.argv[1]):
 """
 
 
-@pytest.fixture(scope="session")
-def lmms_runs(fixture_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Two real lmms-eval runs (the dummy model always answering B, then never answering) with --log_samples."""
-    base = tmp_path_factory.mktemp("lmms_runs")
-    env = {
-        **os.environ,
-        "SEEDBENCH_R1_ROOT": str(fixture_root),
-        "HF_HUB_OFFLINE": "1",
-        "HF_DATASETS_OFFLINE": "1",
-    }
-    outs = {letter: base / f"dummy_{letter}" for letter in LMMS_RESPONSES}
+def run_dummy_evals(
+    base: Path, responses: dict[str, str], tasks: str, env: dict[str, str]
+) -> dict[str, Path]:
+    """One real lmms-eval run per response of its ``dummy`` model on ``tasks`` with --log_samples, all in one
+    interpreter; the output folder of each, ``base/dummy_<key>``."""
+    outs = {key: base / f"dummy_{key}" for key in responses}
     argvs = [
         [
             "--model", "dummy",
-            "--model_args", f"response={LMMS_RESPONSES[letter]}",
-            "--tasks", "seedbench_r1",
+            "--model_args", f"response={responses[key]}",
+            "--tasks", tasks,
             "--include_path", str(Path(__file__).resolve().parents[1] / "lmms_eval_tasks"),
             "--output_path", str(out),
             "--log_samples",
             "--verbosity", "DEBUG",  # lmms-eval may exit 0 on "Tasks not found" otherwise
         ]
-        for letter, out in outs.items()
+        for key, out in outs.items()
     ]  # fmt: skip
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1", **env}
     proc = subprocess.run(
         [sys.executable, "-c", _DRIVER, json.dumps(argvs)], env=env, cwd=base, capture_output=True, text=True,
         timeout=600,
     )  # fmt: skip
     log = (proc.stdout + proc.stderr)[-4000:]
     assert proc.returncode == 0, f"lmms-eval failed:\n{log}"
-    for letter, out in outs.items():
-        assert list(out.glob("*_results.json")), f"no results written for {letter}:\n{log}"
+    for key, out in outs.items():
+        assert list(out.glob("*_results.json")), f"no results written for {key}:\n{log}"
     return outs
+
+
+@pytest.fixture(scope="session")
+def lmms_runs(fixture_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Two real lmms-eval runs (the dummy model always answering B, then never answering) with --log_samples."""
+    return run_dummy_evals(
+        tmp_path_factory.mktemp("lmms_runs"),
+        LMMS_RESPONSES,
+        "seedbench_r1",
+        {"SEEDBENCH_R1_ROOT": str(fixture_root)},
+    )
+
+
+# The miniature LongVideoBench (tests must not change it) and lmms-eval's dummy model answering E, then B.
+LVB_RESPONSES = {"E": "<think>five</think><answer>E</answer>", "B": "<think>two</think><answer>B.</answer>"}
+
+
+@pytest.fixture(scope="session")
+def lvb_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from seedbench_r1.lvb_fixture import make_lvb_fixture
+
+    root = tmp_path_factory.mktemp("lvb") / "LongVideoBench"
+    make_lvb_fixture(root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def lvb_dummy_runs(lvb_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return run_dummy_evals(
+        tmp_path_factory.mktemp("lvb_runs"),
+        LVB_RESPONSES,
+        "longvideobench_r1",
+        {"LONGVIDEOBENCH_ROOT": str(lvb_root)},
+    )

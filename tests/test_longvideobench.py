@@ -28,15 +28,6 @@ GROUPS = {15: "duration_15_acc", 60: "duration_60_acc", 600: "duration_600_acc",
 LEVELS = {"L1-Perception": "level_perception_acc", "L2-Relation": "level_relation_acc"}
 
 
-@pytest.fixture(scope="session")
-def lvb_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from seedbench_r1.lvb_fixture import make_lvb_fixture
-
-    root = tmp_path_factory.mktemp("lvb") / "LongVideoBench"
-    make_lvb_fixture(root)
-    return root
-
-
 def raw_rows(root: Path) -> list[dict]:
     return json.loads((root / "lvb_val.json").read_text())
 
@@ -141,40 +132,12 @@ def test_unreadable_and_duplicate_files_fail_plainly(lvb_root: Path, tmp_path: P
 
 # ------------------------------------------------------------------------------------------- lmms-eval
 
-_DRIVER = """
-import json, sys
-from lmms_eval.__main__ import cli_evaluate
-for argv in json.loads(sys.argv[1]):
-    sys.argv = ["lmms-eval", *argv]
-    cli_evaluate()
-"""
-ANSWERS = {"E": "<think>five</think><answer>E</answer>", "B": "<think>two</think><answer>B.</answer>"}
+ANSWERS = ("E", "B")  # the letters tests/conftest.py's lvb_dummy_runs answer
 
 
 @pytest.fixture(scope="module")
-def dummy_runs(lvb_root: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """lmms-eval's evaluator on the fixture with the dummy model answering E, then B (one interpreter)."""
-    from lmms_eval_tasks import tasks_path
-
-    base = tmp_path_factory.mktemp("lvb_runs")
-    outs = {letter: base / letter for letter in ANSWERS}
-    argvs = [
-        ["--model", "dummy", "--model_args", f"response={ANSWERS[letter]}", "--tasks", "longvideobench_r1",
-         "--include_path", str(tasks_path()), "--output_path", str(out), "--log_samples", "--verbosity", "DEBUG"]
-        for letter, out in outs.items()
-    ]  # fmt: skip
-    env = {
-        **os.environ,
-        "LONGVIDEOBENCH_ROOT": str(lvb_root),
-        "HF_HUB_OFFLINE": "1",
-        "HF_DATASETS_OFFLINE": "1",
-    }
-    proc = subprocess.run(
-        [sys.executable, "-c", _DRIVER, json.dumps(argvs)], env=env, cwd=base, capture_output=True, text=True,
-        timeout=600,
-    )  # fmt: skip
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
-    return outs
+def dummy_runs(lvb_dummy_runs: dict[str, Path]) -> dict[str, Path]:
+    return lvb_dummy_runs
 
 
 def expected_metrics(rows: list[dict], letter: str) -> dict[str, float]:
@@ -196,7 +159,7 @@ def expected_metrics(rows: list[dict], letter: str) -> dict[str, float]:
     return out
 
 
-@pytest.mark.parametrize("letter", sorted(ANSWERS))
+@pytest.mark.parametrize("letter", ANSWERS)
 def test_every_metric_is_what_the_gold_implies(
     dummy_runs: dict[str, Path], lvb_root: Path, letter: str
 ) -> None:

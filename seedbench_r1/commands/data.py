@@ -6,6 +6,12 @@ import argparse
 import os
 import sys
 
+from seedbench_r1.frame_cache import DATASETS  # light: stdlib and the core's constants
+
+
+def _add_dataset(p: argparse.ArgumentParser, help_text: str) -> None:
+    p.add_argument("--dataset", choices=DATASETS, default="seedbench_r1", help=help_text)
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -19,12 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "every videos.tar.part.* (the validation clips share them with the test clips; the sizes are printed "
         "first), unpacked into videos/.",
     )
-    p.add_argument(
-        "--dataset",
-        choices=("seedbench_r1", "longvideobench"),
-        default="seedbench_r1",
-        help="seedbench_r1 (default) or longvideobench (its validation set: lvb_val.json + videos/)",
-    )
+    _add_dataset(p, "seedbench_r1 (default) or longvideobench (its validation set: lvb_val.json + videos/)")
     p.add_argument(
         "--root",
         default=None,
@@ -58,12 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--dataset longvideobench reads lvb_val.json, asserts 1,337 questions, the duration-group and level "
         "counts (unless --no-expect-sizes) and that every clip is under videos/.",
     )
-    p.add_argument(
-        "--dataset",
-        choices=("seedbench_r1", "longvideobench"),
-        default="seedbench_r1",
-        help="seedbench_r1 (default) or longvideobench (lvb_val.json + videos/)",
-    )
+    _add_dataset(p, "seedbench_r1 (default) or longvideobench (lvb_val.json + videos/)")
     p.add_argument(
         "--root",
         default=None,
@@ -117,12 +113,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--dataset longvideobench caches every clip of LongVideoBench's lvb_val.json the same way, for the "
         "longvideobench_r1 task.",
     )
-    p.add_argument(
-        "--dataset",
-        choices=("seedbench_r1", "longvideobench"),  # frame_cache.DATASETS
-        default="seedbench_r1",
-        help="seedbench_r1 (default): the samples of --splits; longvideobench: every validation clip",
-    )
+    _add_dataset(p, "seedbench_r1 (default): the samples of --splits; longvideobench: every validation clip")
     p.add_argument(
         "--root",
         default=None,

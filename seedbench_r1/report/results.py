@@ -25,6 +25,7 @@ import json
 import math
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -256,6 +257,13 @@ def _count_from_rate(rate: float, total: int) -> tuple[int, str]:
     return k, note
 
 
+def _mark_missing(run: RunResult, cols: Sequence[Any], why: str, what: str) -> None:
+    """A problem line for the run and a "missing" cell in each column ``why`` leaves empty."""
+    run.problems.append(f"{run.name}: {why} in {run.results_file} ({what})")
+    for c in cols:
+        run.cells[c.key] = Cell(None, None, f"missing: {why}")
+
+
 def _fill_level(
     run: RunResult,
     level: str,
@@ -269,9 +277,7 @@ def _fill_level(
     acc = _metric(task_results, ACC_METRIC)
     if task_results is None or acc is None:
         why = f"no {task} results" if task_results is None else f"{task} has no {ACC_METRIC}"
-        run.problems.append(f"{run.name}: {why} in {run.results_file} (level {level} missing)")
-        for c in cols:
-            run.cells[c.key] = Cell(None, None, f"missing: {why}")
+        _mark_missing(run, cols, why, f"level {level} missing")
         return
 
     extras = LevelExtras(_metric(task_results, FORMAT_METRIC), _metric(task_results, NO_ANSWER_METRIC))
@@ -332,9 +338,7 @@ def _fill_lvb(run: RunResult, task_results: Any, n_info: dict[str, int] | None) 
     acc = _metric(task_results if isinstance(task_results, dict) else None, LVB_METRIC[OVERALL])
     if acc is None:
         why = f"{LVB_TASK} has no {LVB_METRIC[OVERALL]}"
-        run.problems.append(f"{run.name}: {why} in {run.results_file} (Table 3 missing)")
-        for c in LVB_COLUMNS:
-            run.cells[c.key] = Cell(None, None, f"missing: {why}")
+        _mark_missing(run, LVB_COLUMNS, why, "Table 3 missing")
         return
     extras = LevelExtras(_metric(task_results, FORMAT_METRIC), _metric(task_results, NO_ANSWER_METRIC))
     effective = (n_info or {}).get("effective")
