@@ -35,7 +35,7 @@ REPO_ID = "TencentARC/SEED-Bench-R1"
 PARTS = ("validation", "training_6k", "training_cot", "training_full")
 STATE_DIR = ".seedbench_r1"  # markers and unpack temp folders, inside the root
 
-# The annotation files each part needs, by base name (full training: matched by pattern, see _full_training).
+# The annotation files each part needs, by base name (full training: matched by pattern, see full_training_files).
 PART_ANNOTATIONS: dict[str, tuple[str, ...]] = {
     "validation": tuple(SPLITS[s].filename for s in ("validation_L1", "validation_L2", "validation_L3")),
     "training_6k": (SPLITS["training_6k"].filename,),
@@ -106,7 +106,9 @@ def media_group(path: str) -> str:
     return "shared"
 
 
-def _full_training(files: Iterable[str]) -> list[str]:
+def full_training_files(files: Iterable[str]) -> list[str]:
+    """The repository files that can be the full training set (its name is not published): json/jsonl with
+    'train' in the name, not one of the known splits, not media. ``distill-cot --split training_full`` too."""
     known = {info.filename for info in SPLITS.values()}
     return sorted(
         f
@@ -151,7 +153,7 @@ def plan_annotations(files: Sequence[str], parts: Sequence[str]) -> Plan:
                 continue
             the_plan.annotations[hits[0]] = name
         if part == "training_full":
-            full = _full_training(files)
+            full = full_training_files(files)
             if not full:
                 the_plan.missing.append(
                     "training_full: no *.jsonl/*.json with 'train' in its name besides the 6k files"
@@ -479,7 +481,7 @@ def splits_of_parts(parts: Sequence[str], the_plan: Plan | None = None) -> list[
         elif part == "training_cot":
             out.append("training_with_cot_6k")
         elif part == "training_full" and the_plan is not None:
-            out += [n for r, n in the_plan.annotations.items() if r in _full_training([r])]
+            out += [n for r, n in the_plan.annotations.items() if r in full_training_files([r])]
     return list(dict.fromkeys(out))
 
 

@@ -21,7 +21,7 @@ from seedbench_r1.errors import UsageError
 from seedbench_r1.schema import Sample, TrainingSample
 
 # The full training set's file name is not published: `--split training_full` finds it the way `download`
-# names it (see _full_training_file).
+# names it (see download.full_training_files).
 FULL_TRAINING_ALIAS = "training_full"
 
 
@@ -42,11 +42,11 @@ def resolve_split(root: Path, split: str) -> str:
     if split != FULL_TRAINING_ALIAS:
         return split
     from seedbench_r1.annotations import annotation_dir, split_info
-    from seedbench_r1.download import _full_training
+    from seedbench_r1.download import full_training_files
 
     folder = annotation_dir(root)
     names = [p.name for p in sorted(folder.glob("*")) if p.is_file()]
-    hits = [n for n in _full_training(names) if split_info(n, folder / n).kind == "training"]
+    hits = [n for n in full_training_files(names) if split_info(n, folder / n).kind == "training"]
     if len(hits) != 1:
         found = ", ".join(hits) if hits else "none"
         raise UsageError(
