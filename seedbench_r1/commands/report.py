@@ -13,7 +13,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Read lmms-eval output folders (the newest results per model folder; logged samples when "
         "present) and write report.md, table.csv, report.png (and paired.csv for runs with logged samples) "
         "in the paper's Table-2 layout with correct/total and 95%% Wilson intervals per cell; runs with "
-        "longvideobench_r1 results also get the paper's Table 3 (LongVideoBench) in the same form.",
+        "longvideobench_r1 results also get the paper's Table 3 (LongVideoBench) in the same form; runs with "
+        "logged responses get completion length against accuracy (length.csv, length_dist.csv, length.png).",
     )
     p.add_argument("runs", nargs="+", metavar="RUN", help="lmms-eval --output_path folder, [LABEL=]PATH")
     p.add_argument(
@@ -28,6 +29,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--n-boot", type=int, default=10_000, help="paired bootstrap resamples (default 10000)")
     p.add_argument("--seed", type=int, default=0, help="paired bootstrap seed (default 0)")
+    p.add_argument(
+        "--tokenizer",
+        action="append",
+        default=[],
+        metavar="[LABEL=]PATH",
+        help="count response lengths in tokens of the tokenizer saved at PATH (a checkpoint folder; local "
+        "files only): one PATH for all runs, LABEL=PATH for one run (repeatable); default: words",
+    )
     p.set_defaults(func=_report)
 
     p = subparsers.add_parser(
@@ -47,7 +56,13 @@ def _report(args: argparse.Namespace) -> int:
     from seedbench_r1.report.build import build_report
 
     files = build_report(
-        args.runs, args.out, paper=args.paper, root=args.root, n_boot=args.n_boot, seed=args.seed
+        args.runs,
+        args.out,
+        paper=args.paper,
+        root=args.root,
+        n_boot=args.n_boot,
+        seed=args.seed,
+        tokenizers=args.tokenizer,
     )
     for problem in files.problems:
         print(f"warning: {problem}", file=sys.stderr)
@@ -60,6 +75,9 @@ def _report(args: argparse.Namespace) -> int:
         ("table3", files.table3_csv),
         ("paired3", files.table3_paired_csv),
         ("chart3", files.table3_png),
+        ("length", files.length_csv),
+        ("lendist", files.length_dist_csv),
+        ("chartlen", files.length_png),
     ):
         if path is not None:
             print(f"{label}: {path}")

@@ -1,7 +1,9 @@
 """Assemble the whole report (Markdown, CSVs, PNG) from lmms-eval output folders.
 
 Table 2 (SEED-Bench-R1) as before; when any run has ``longvideobench_r1`` results, a Table-3 section
-(LongVideoBench) with its own files ``table3.csv``, ``table3.png`` and ``table3_paired.csv``.
+(LongVideoBench) with its own files ``table3.csv``, ``table3.png`` and ``table3_paired.csv``; when any run
+logged its responses, a completion-length section (:mod:`seedbench_r1.report.length`) with ``length.csv``,
+``length_dist.csv`` and ``length.png``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seedbench_r1.protocol import OPTION_LETTERS
-from seedbench_r1.report import table
+from seedbench_r1.report import length, table
 from seedbench_r1.report.io import write_text
 from seedbench_r1.report.lvb import LVB, LVB_COLUMNS, LVB_PAPER_ROWS, LVB_TICKS
 from seedbench_r1.report.paper import COLUMNS
@@ -30,6 +32,10 @@ class ReportFiles:
     table3_csv: Path | None = None
     table3_png: Path | None = None
     table3_paired_csv: Path | None = None
+    # completion length and accuracy: written only when a run logged samples with responses
+    length_csv: Path | None = None
+    length_dist_csv: Path | None = None
+    length_png: Path | None = None
     runs: list[RunResult] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -42,15 +48,20 @@ def build_report(
     root: str | os.PathLike[str] | None = None,
     n_boot: int = 10_000,
     seed: int = 0,
+    tokenizers: Sequence[str] = (),
 ) -> ReportFiles:
     """Read every RUN, write ``report.md``, ``table.csv``, ``report.png`` (and ``paired.csv``) under out_dir;
-    with LongVideoBench results also ``table3.csv``, ``table3.png`` (and ``table3_paired.csv``).
+    with LongVideoBench results also ``table3.csv``, ``table3.png`` (and ``table3_paired.csv``); with logged
+    responses ``length.csv``, ``length_dist.csv`` and ``length.png`` (lengths in tokens of ``tokenizers``,
+    ``[LABEL=]PATH`` values, else in words).
 
     Unreadable RUN arguments and gaps inside a run are listed in the report's "Problems" section and returned
-    in ``problems``; whatever could be read still renders.
+    in ``problems``; whatever could be read still renders. A ``tokenizers`` value that cannot be used raises
+    LengthError before anything is written.
     """
     out = Path(out_dir)
     runs, errors = load_runs(list(run_args), root=root)
+    lengths = length.analyse(runs, tokenizers)
     problems = errors + [p for r in runs for p in r.problems]
     seed_runs = [r for r in runs if r.covers(COLUMNS)]
     lvb_runs = [r for r in runs if r.covers(LVB_COLUMNS)]
@@ -90,6 +101,14 @@ def build_report(
     table3: dict[str, Path | None] = {}
     if lvb_runs:
         md += _table3(lvb_runs, out, table3, paper=paper, n_boot=n_boot, seed=seed)
+    length_files: dict[str, Path] = {}
+    if lengths.has_data:
+        md += length.section_md(lengths)
+        length_files = {
+            "csv": write_text(out / "length.csv", length.bins_csv(lengths)),
+            "dist": write_text(out / "length_dist.csv", length.dist_csv(lengths)),
+            "png": length.length_chart(lengths, out / "length.png"),
+        }
     if problems:
         md += ["## Problems", ""] + [f"- {p}" for p in problems] + [""]
     png = bar_chart(rows, out / "report.png")
@@ -102,6 +121,9 @@ def build_report(
         table3_csv=table3.get("csv"),
         table3_png=table3.get("png"),
         table3_paired_csv=table3.get("paired"),
+        length_csv=length_files.get("csv"),
+        length_dist_csv=length_files.get("dist"),
+        length_png=length_files.get("png"),
         runs=runs,
         problems=problems,
     )

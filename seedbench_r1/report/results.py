@@ -57,6 +57,9 @@ PRED_FIELDS = ("pred", "parsed", "prediction", "pred_letter", "parsed_letter")
 GOLD_FIELDS = ("gold", "gold_letter", "golden_choice_idx")
 DOMAIN_FIELDS = ("domain",)
 VALUE_FIELDS = ("score", "correct", "acc", "value")
+# The model's response: lmms-eval logs ``resps`` (raw) only when it differs from ``filtered_resps`` (after
+# filters and reasoning-tag stripping), so the raw text is ``resps`` when present, else ``filtered_resps``.
+RESPONSE_FIELDS = ("resps", "filtered_resps")
 RESULTS_SUFFIX = "_results.json"
 SAMPLES_MARK = "_samples_"
 
@@ -76,6 +79,7 @@ class SampleOutcome:
     formatted: int | None
     no_answer: int | None
     groups: tuple[str, ...] = ()  # LongVideoBench: (duration group, level key), e.g. ("15", "perception")
+    response: str | None = None  # what the model generated (before filters); None: not in the log
 
     @property
     def key(self) -> tuple[str, str]:
@@ -467,6 +471,17 @@ def _letter(value: Any, letters: tuple[str, ...] = LETTERS) -> str | None:
     return None
 
 
+def _response(line: dict[str, Any]) -> str | None:
+    """The first response logged for the sample (lmms-eval nests one list level per request and repeat)."""
+    for name in RESPONSE_FIELDS:
+        value = line.get(name)
+        while isinstance(value, list) and value:
+            value = value[0]
+        if isinstance(value, str):
+            return value
+    return None
+
+
 def read_samples(path: Path, level: str, problems: list[str]) -> list[SampleOutcome]:
     """Outcomes from one ``<date>_samples_<task>.jsonl``; a line that cannot be read is reported, not dropped
     silently (it is counted in ``problems`` and left out of the counts)."""
@@ -524,6 +539,7 @@ def _outcome(line: dict[str, Any], level: str) -> SampleOutcome:
         domain=domain,
         formatted=None if fmt is None else int(fmt),
         no_answer=None if noans is None else int(noans),
+        response=_response(line),
     )
 
 
@@ -560,4 +576,5 @@ def _lvb_outcome(line: dict[str, Any]) -> SampleOutcome:
         formatted=None if fmt is None else int(fmt),
         no_answer=None if noans is None else int(noans),
         groups=(str(group), LVB_LEVELS[level][0]),
+        response=_response(line),
     )

@@ -68,7 +68,7 @@ def format_cell(cell: Cell) -> str:
     return text
 
 
-def _md_table(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
+def md_table(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
     esc = [[str(c).replace("|", "\\|") for c in row] for row in body]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in esc]
@@ -77,7 +77,7 @@ def _md_table(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
 
 def main_table_md(rows: Sequence[Row], columns: tuple[Column, ...] = COLUMNS) -> str:
     header = ["run", *(c.label for c in columns)]
-    return _md_table(header, [[r.label, *(format_cell(r.cells[c.key]) for c in columns)] for r in rows])
+    return md_table(header, [[r.label, *(format_cell(r.cells[c.key]) for c in columns)] for r in rows])
 
 
 def main_table_csv(rows: Sequence[Row], columns: tuple[Column, ...] = COLUMNS) -> str:
@@ -130,7 +130,7 @@ def paper_diff_md(
                 mine, theirs = run.cells[c.key], paper_rows[ref][c.key]
                 cells.append(f"{mine.pct - theirs.pct:+.2f}" if mine.known else GAP)  # type: ignore[operator]
             body.append([f"{run.name} − paper {ref}", *cells])
-    return _md_table(["difference (points)", *(c.label for c in columns)], body)
+    return md_table(["difference (points)", *(c.label for c in columns)], body)
 
 
 def paper_check_md(paper_rows: PaperRows = PAPER_ROWS, columns: tuple[Column, ...] = COLUMNS) -> str:
@@ -216,7 +216,7 @@ def paired_md(rows: Sequence[PairedRow]) -> str:
         "McNemar p exact / chi2",
         "note",
     ]
-    return _md_table(header, body)
+    return md_table(header, body)
 
 
 def paired_csv(rows: Sequence[PairedRow]) -> str:
@@ -259,7 +259,7 @@ def extras_md(runs: Sequence[RunResult], levels: Sequence[str] = LEVELS) -> str:
                     row.append(f"{100 * rate:.2f}")
         body.append(row)
     header = ["run"] + [f"{lvl} {what}" for lvl in levels for what in ("format %", "no answer %")]
-    return _md_table(header, body)
+    return md_table(header, body)
 
 
 def letters_md(run: RunResult, levels: Sequence[str] = LEVELS, letters: Sequence[str] = LETTERS) -> str:
@@ -279,5 +279,5 @@ def letters_md(run: RunResult, levels: Sequence[str] = LEVELS, letters: Sequence
         totals = [sum(table[g].get(p, 0) for g in table) for p in preds]
         n = sum(totals)
         body.append([f"{level} all", *(f"{t} ({100 * t / n:.1f}%)" for t in totals), str(n)])
-        parts.append(_md_table(["gold \\ predicted", *preds, "n"], body))
+        parts.append(md_table(["gold \\ predicted", *preds, "n"], body))
     return "\n\n".join(parts)
