@@ -471,7 +471,7 @@ def _letter(value: Any, letters: tuple[str, ...] = LETTERS) -> str | None:
     return None
 
 
-def _response(line: dict[str, Any]) -> str | None:
+def response_text(line: dict[str, Any]) -> str | None:
     """The first response logged for the sample (lmms-eval nests one list level per request and repeat)."""
     for name in RESPONSE_FIELDS:
         value = line.get(name)
@@ -539,7 +539,7 @@ def _outcome(line: dict[str, Any], level: str) -> SampleOutcome:
         domain=domain,
         formatted=None if fmt is None else int(fmt),
         no_answer=None if noans is None else int(noans),
-        response=_response(line),
+        response=response_text(line),
     )
 
 
@@ -576,5 +576,5 @@ def _lvb_outcome(line: dict[str, Any]) -> SampleOutcome:
         formatted=None if fmt is None else int(fmt),
         no_answer=None if noans is None else int(noans),
         groups=(str(group), LVB_LEVELS[level][0]),
-        response=_response(line),
+        response=response_text(line),
     )
