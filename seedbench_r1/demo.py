@@ -1,7 +1,8 @@
 """``make demo``: the project's main job on the miniature benchmark and a tiny random Qwen2-VL (CPU, offline).
 
 Every step is the real user command (printed before it runs), so the demo doubles as a walk-through:
-fixture -> verify -> frame cache -> lmms-eval evaluation -> verl parquet + reward path -> Tables 2 and 3.
+fixture -> verify -> frame cache -> lmms-eval evaluation -> verl parquet + reward path -> Tables 2 and 3 ->
+completion length against accuracy -> one attention map (the paper's Section 5).
 LongVideoBench (the paper's transfer benchmark, Table 3) runs beside SEED-Bench-R1 on its own miniature set.
 """
 
@@ -30,6 +31,16 @@ def _step(title: str) -> None:
     print(f"\n{'=' * 100}\n{title}\n{'=' * 100}", flush=True)
 
 
+def _print_length_section(report_md: Path) -> None:
+    """The report's completion-length section on the terminal (the rest of the report is in the file)."""
+    text = report_md.read_text(encoding="utf-8")
+    start = text.find("## Completion length and accuracy")
+    if start < 0:
+        raise SystemExit(f"{report_md}: no completion-length section (were the samples logged?)")
+    end = text.find("\n## ", start + 1)
+    print(text[start : end if end >= 0 else len(text)].rstrip())
+
+
 def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "seedbench_r1", *args]
 
@@ -44,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-    evals, verl, report = out / "eval", out / "verl", out / "report"
+    evals, verl, report, attention = out / "eval", out / "verl", out / "report", out / "attention"
     root_env = {"SEEDBENCH_R1_ROOT": str(data), "LONGVIDEOBENCH_ROOT": str(lvb)}
 
     _step("1. a miniature SEED-Bench-R1 (real layout, real H.264 clips and PNGs) and a tiny random Qwen2-VL")
@@ -166,15 +177,45 @@ def main(argv: list[str] | None = None) -> int:
             "--paper",
             "--root",
             str(data),
+            "--tokenizer",
+            str(model),
             "--out",
             str(report),
         )
+    )
+    _print_length_section(report / "report.md")
+
+    _step(
+        "6. Section 5: attention from the response to the 16 frames and the image (L1 sample 100, 16-frame clip)"
+    )
+    print(
+        "Random weights: the picture shows the plumbing (token kinds, 9 x 9 maps per frame group), not a finding."
+    )
+    _run(
+        _cli(
+            "attention",
+            "--model",
+            f"tiny-random={model}",
+            "--split",
+            "validation_L1",
+            "--samples",
+            "100",
+            "--max-new-tokens",
+            "48",
+            "--device",
+            "cpu",
+            "--overwrite",
+            "--out",
+            str(attention),
+        ),
+        env=root_env,
     )
 
     print(f"""
 Demo finished. Outputs under {out}:
   report  {report / "report.md"}
-  chart   {report / "report.png"} (Table 2), {report / "table3.png"} (Table 3)
+  chart   {report / "report.png"} (Table 2), {report / "table3.png"} (Table 3), {report / "length.png"} (length)
+  attention {attention / "tiny-random" / "100.png"} and 100.json (docs/analysis.md)
   parquet {verl}
 
 For a real model on the real data (GPU):
