@@ -21,6 +21,7 @@ import json
 import os
 import re
 import shutil
+import sys
 import tarfile
 import uuid
 import zipfile
@@ -331,12 +332,19 @@ def _extract_to(archive: Archive, dest: Path) -> None:
         lower = archive.name.lower()
         if lower.endswith(".zip"):
             with zipfile.ZipFile(buffered) as zf:
+                inside = dest.resolve()
                 for info in zf.infolist():
-                    target = (dest / info.filename).resolve()
-                    if not str(target).startswith(str(dest.resolve())):
+                    # A path test, not a string prefix: "../images_evil/x" must not pass for dest "images".
+                    if not (dest / info.filename).resolve().is_relative_to(inside):
                         raise DownloadError(f"{archive.name}: member {info.filename!r} escapes the folder")
                 zf.extractall(dest)
         else:
+            # tarfile's "data" filter came in 3.10.12 / 3.11.4: never unpack a tar without it.
+            if not hasattr(tarfile, "data_filter"):
+                raise DownloadError(
+                    f"{archive.name}: unpacking a tar safely needs Python >= 3.10.12 or >= 3.11.4 "
+                    f"(tarfile's 'data' filter); this is {sys.version.split()[0]}"
+                )
             with tarfile.open(fileobj=buffered, mode="r:*") as tf:
                 tf.extractall(dest, filter="data")
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:

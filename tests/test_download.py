@@ -181,3 +181,44 @@ def test_hostile_unpack_marker_means_not_unpacked(tmp_path: Path, payload: bytes
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_bytes(payload)
     assert dl.is_unpacked(tmp_path, archive) is False
+
+
+def test_zip_member_escaping_by_a_name_prefix_is_refused(tmp_path: Path) -> None:
+    # "../dest_evil/x" resolves to a path whose string starts with "dest": only a path test catches it.
+    (tmp_path / "videos").mkdir()
+    with zipfile.ZipFile(tmp_path / "videos" / "evil.zip", "w") as zf:
+        zf.writestr("../dest_evil/x.txt", b"payload")
+    archive = dl.group_archives(tmp_path, ["videos/evil.zip"])[0]
+    dest = tmp_path / "dest"
+    dest.mkdir()
+    with pytest.raises(dl.DownloadError, match=r"evil.zip: member '../dest_evil/x.txt' escapes the folder"):
+        dl._extract_to(archive, dest)
+    assert not (tmp_path / "dest_evil").exists()
+
+
+def test_tar_member_escaping_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "videos").mkdir()
+    with tarfile.open(tmp_path / "videos" / "evil.tar", "w") as tf:
+        info = tarfile.TarInfo("../outside.txt")
+        info.size = 7
+        tf.addfile(info, io.BytesIO(b"payload"))
+    archive = dl.group_archives(tmp_path, ["videos/evil.tar"])[0]
+    with pytest.raises(dl.DownloadError, match="cannot unpack videos/evil.tar"):
+        dl.unpack(tmp_path, archive)
+    assert not list(tmp_path.rglob("outside.txt"))
+    assert not dl.is_unpacked(tmp_path, archive)
+
+
+def test_tar_without_the_data_filter_is_refused_not_unpacked_unsafely(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "videos").mkdir()
+    with tarfile.open(tmp_path / "videos" / "a.tar", "w") as tf:
+        info = tarfile.TarInfo("a.txt")
+        info.size = 1
+        tf.addfile(info, io.BytesIO(b"a"))
+    archive = dl.group_archives(tmp_path, ["videos/a.tar"])[0]
+    monkeypatch.delattr(tarfile, "data_filter")  # what Python < 3.10.12 / 3.11.4 looks like
+    with pytest.raises(dl.DownloadError, match=r"a.tar: unpacking a tar safely needs Python >= 3.10.12"):
+        dl.unpack(tmp_path, archive)
+    assert not list(tmp_path.rglob("a.txt"))
