@@ -475,3 +475,44 @@ def test_training_full_names_the_full_training_file(broken_root: Path) -> None:
     (annotations / "train_extra.json").write_text("")
     with pytest.raises(UsageError, match="exactly one"):
         resolve_split(broken_root, "training_full")
+
+
+@pytest.mark.parametrize(
+    ("name", "problem"),
+    [
+        ("/nonexistent/teacher", "no folder /nonexistent/teacher, and not a hub id"),
+        ("../teacher", "not a hub id"),
+        ("org/name/extra", "not a hub id"),
+        ("Qwen/Qwen2.5-VL-7B-Instruct", None),
+        ("gpt2", None),
+    ],
+)
+def test_a_teacher_that_is_neither_a_checkpoint_folder_nor_a_hub_id_is_named(
+    name: str, problem: str | None
+) -> None:
+    from seedbench_r1.distill.run import teacher_problem
+
+    found = teacher_problem(name)
+    assert found == problem if problem is None else problem in found
+
+
+def test_a_folder_without_config_is_not_a_teacher(
+    fixture_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from seedbench_r1.cli import main
+
+    argv = [
+        "distill-cot",
+        "--teacher",
+        str(tmp_path),
+        "--split",
+        "training_6k",
+        "--out",
+        str(tmp_path / "o.jsonl"),
+    ]
+    assert main([*argv, "--root", str(fixture_root)]) == 1
+    assert (
+        f"--teacher '{tmp_path}': {tmp_path} is not a checkpoint folder (no config.json)"
+        in capsys.readouterr().err
+    )
+    assert not (tmp_path / "o.jsonl").exists()

@@ -8,6 +8,7 @@ per row, the same batch composition) it produces exactly what a clean run produc
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -42,6 +43,21 @@ from seedbench_r1.distill.stats import RunStats, run_stats, write_stats
 from seedbench_r1.distill.teachers import Completion, Teacher, default_batch_size, load_teacher
 from seedbench_r1.distill.validate import validate_output
 from seedbench_r1.errors import MediaError, UsageError
+
+# A hub id as huggingface_hub accepts it: "name" or "org/name", no leading "." or "-".
+_HUB_ID = re.compile(r"[A-Za-z0-9_][\w.-]*(/[A-Za-z0-9_][\w.-]*)?")
+
+
+def teacher_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a teacher, checked before any model loads; None if it may be one."""
+    path = Path(name).expanduser()
+    if path.exists():
+        if not (path / "config.json").is_file():
+            return f"{path} is not a checkpoint folder (no config.json)"
+        return None
+    if _HUB_ID.fullmatch(name):
+        return None  # transformers resolves it (from the hub cache offline)
+    return f"no folder {path}, and not a hub id (name or org/name)"
 
 
 @dataclass
@@ -86,6 +102,9 @@ class DistillConfig:
             raise UsageError("name at least one --teacher")
         if len(set(self.teachers)) != len(self.teachers):
             raise UsageError(f"a teacher is named twice: {self.teachers}")
+        for name in self.teachers:
+            if problem := teacher_problem(name):
+                raise UsageError(f"--teacher {name!r}: {problem}")
         if self.samples < 1:
             raise UsageError(f"--samples must be >= 1, got {self.samples}")
         if self.temperature <= 0:
