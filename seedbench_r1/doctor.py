@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
@@ -266,6 +267,14 @@ def check_python(ctx: Context) -> Result:
         pass
     version = ".".join(str(p) for p in sys.version_info[:3])
     if satisfies(version, spec):
+        if not hasattr(tarfile, "data_filter"):
+            return Result(
+                "python",
+                WARNING,
+                f"{version} has no tarfile 'data' filter (3.10.12 / 3.11.4 added it): `download` will refuse "
+                "to unpack tar archives",
+                "use a later patch release of this Python",
+            )
         return Result("python", OK, f"{version} ({sys.executable}; requires {spec})")
     return Result(
         "python",

@@ -316,6 +316,18 @@ def test_small_helpers() -> None:
     assert min_driver("10.2") is None
 
 
+def test_python_without_the_tar_data_filter_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tarfile
+
+    from seedbench_r1.doctor import check_python
+
+    assert check_python(Context()).status == "ok"
+    monkeypatch.delattr(tarfile, "data_filter")  # what Python < 3.10.12 / 3.11.4 looks like
+    result = check_python(Context())
+    assert result.status == "warning"
+    assert "no tarfile 'data' filter" in result.detail and "refuse to unpack tar archives" in result.detail
+
+
 def test_a_check_that_raises_is_reported_not_raised() -> None:
     def broken(ctx: Context) -> Result:
         raise KeyError("boom")
