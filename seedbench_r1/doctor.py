@@ -19,7 +19,6 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
@@ -267,7 +266,9 @@ def check_python(ctx: Context) -> Result:
         pass
     version = ".".join(str(p) for p in sys.version_info[:3])
     if satisfies(version, spec):
-        if not hasattr(tarfile, "data_filter"):
+        from seedbench_r1.download import tar_filter_problem
+
+        if tar_filter_problem():
             return Result(
                 "python",
                 WARNING,

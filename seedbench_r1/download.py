@@ -325,6 +325,17 @@ def is_unpacked(root: Path, archive: Archive) -> bool:
     return data.get("parts") == _fingerprint(archive)
 
 
+def tar_filter_problem() -> str | None:
+    """Why tars cannot be unpacked safely on this Python (tarfile's "data" filter came in 3.10.12 / 3.11.4;
+    a tar is never unpacked without it), or None."""
+    if hasattr(tarfile, "data_filter"):
+        return None
+    return (
+        "unpacking a tar safely needs Python >= 3.10.12 or >= 3.11.4 (tarfile's 'data' filter); "
+        f"this is {sys.version.split()[0]}"
+    )
+
+
 def _extract_to(archive: Archive, dest: Path) -> None:
     fileobj = _ConcatFile(archive.parts)
     try:
@@ -339,12 +350,8 @@ def _extract_to(archive: Archive, dest: Path) -> None:
                         raise DownloadError(f"{archive.name}: member {info.filename!r} escapes the folder")
                 zf.extractall(dest)
         else:
-            # tarfile's "data" filter came in 3.10.12 / 3.11.4: never unpack a tar without it.
-            if not hasattr(tarfile, "data_filter"):
-                raise DownloadError(
-                    f"{archive.name}: unpacking a tar safely needs Python >= 3.10.12 or >= 3.11.4 "
-                    f"(tarfile's 'data' filter); this is {sys.version.split()[0]}"
-                )
+            if problem := tar_filter_problem():
+                raise DownloadError(f"{archive.name}: {problem}")
             with tarfile.open(fileobj=buffered, mode="r:*") as tf:
                 tf.extractall(dest, filter="data")
     except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError) as exc:

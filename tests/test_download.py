@@ -196,13 +196,18 @@ def test_zip_member_escaping_by_a_name_prefix_is_refused(tmp_path: Path) -> None
     assert not (tmp_path / "dest_evil").exists()
 
 
-def test_tar_member_escaping_is_refused(tmp_path: Path) -> None:
-    (tmp_path / "videos").mkdir()
-    with tarfile.open(tmp_path / "videos" / "evil.tar", "w") as tf:
-        info = tarfile.TarInfo("../outside.txt")
+def _one_member_tar(root: Path, name: str, member: str) -> dl.Archive:
+    """A tar at ``root/name`` holding one small file named ``member`` (which may point outside)."""
+    (root / name).parent.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(root / name, "w") as tf:
+        info = tarfile.TarInfo(member)
         info.size = 7
         tf.addfile(info, io.BytesIO(b"payload"))
-    archive = dl.group_archives(tmp_path, ["videos/evil.tar"])[0]
+    return dl.group_archives(root, [name])[0]
+
+
+def test_tar_member_escaping_is_refused(tmp_path: Path) -> None:
+    archive = _one_member_tar(tmp_path, "videos/evil.tar", "../outside.txt")
     with pytest.raises(dl.DownloadError, match="cannot unpack videos/evil.tar"):
         dl.unpack(tmp_path, archive)
     assert not list(tmp_path.rglob("outside.txt"))
@@ -212,12 +217,7 @@ def test_tar_member_escaping_is_refused(tmp_path: Path) -> None:
 def test_tar_without_the_data_filter_is_refused_not_unpacked_unsafely(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "videos").mkdir()
-    with tarfile.open(tmp_path / "videos" / "a.tar", "w") as tf:
-        info = tarfile.TarInfo("a.txt")
-        info.size = 1
-        tf.addfile(info, io.BytesIO(b"a"))
-    archive = dl.group_archives(tmp_path, ["videos/a.tar"])[0]
+    archive = _one_member_tar(tmp_path, "videos/a.tar", "a.txt")
     monkeypatch.delattr(tarfile, "data_filter")  # what Python < 3.10.12 / 3.11.4 looks like
     with pytest.raises(dl.DownloadError, match=r"a.tar: unpacking a tar safely needs Python >= 3.10.12"):
         dl.unpack(tmp_path, archive)
