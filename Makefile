@@ -13,19 +13,29 @@ LOCK ?= seedbench_r1/locks/cpu.txt
 # removed; decord is the reader the protocol decodes with.
 export FORCE_QWENVL_VIDEO_READER ?= decord
 
-.PHONY: venv demo test test-vllm test-train lint lock doctor clean
+.PHONY: FORCE venv demo test test-vllm test-train lint lock doctor clean
 
-# The venv is rebuilt from scratch when the lock or pyproject changes, so it never holds more than the lock.
+# The venv is rebuilt from scratch when the lock changes, so it never holds more than the lock.
 # --no-deps: the lock is complete, nothing is resolved on the day. pip itself first, so the same pip installs.
-$(VENV)/.installed: pyproject.toml $(LOCK)
+$(VENV)/.installed: $(LOCK)
 	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps $$(grep -E '^pip==' $(LOCK))
 	$(PY) -m pip install --quiet --no-deps -r $(LOCK)
-	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
-venv: $(VENV)/.installed
+# The project's editable install records its entry points and top-level packages when it is made: it is made
+# again when pyproject.toml changes or a package appears, moves or goes (the list of __init__.py files differs
+# from the one recorded), so a venv made before a layout change never runs stale entry points.
+PACKAGE_LIST := $(shell find seedbench_r1 lmms_eval_tasks verl_recipe reward_fns -name __init__.py 2>/dev/null | sort)
+$(VENV)/.editable: $(VENV)/.installed pyproject.toml FORCE
+	@if [ "$(PACKAGE_LIST)" != "$$(cat $@ 2>/dev/null)" ] || [ pyproject.toml -nt $@ ] || [ $(VENV)/.installed -nt $@ ]; then \
+		$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . && echo "$(PACKAGE_LIST)" > $@; \
+	fi
+
+FORCE:
+
+venv: $(VENV)/.editable
 
 demo: venv
 	$(PY) -m seedbench_r1 doctor

@@ -91,8 +91,8 @@ def _gib(n_bytes: float) -> str:
 
 
 def tiny_command(new_tokens: int) -> int:
-    from seedbench_r1.fixture import make_fixture
-    from seedbench_r1.tiny_model import build_tiny_qwen2_vl
+    from seedbench_r1.fixtures.seedbench import make_fixture
+    from seedbench_r1.fixtures.tiny_model import build_tiny_qwen2_vl
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "root"
@@ -188,14 +188,14 @@ def arch_pass(arch: str, device: str, small: bool, response_tokens: int, repeat:
     import torch
     from transformers import AutoProcessor
 
-    from lmms_eval_tasks.model import SeedBenchR1QwenVL
+    from lmms_eval_tasks.models.seedbench_r1_qwen_vl import SeedBenchR1QwenVL
     from seedbench_r1 import load_split
     from seedbench_r1.attention.capture import media_inputs, response_attention
     from seedbench_r1.attention.shares import shares, span_profile
     from seedbench_r1.attention.tokens import SpecialIds, build_layout
-    from seedbench_r1.fixture import make_fixture
-    from seedbench_r1.qwen_inputs import prompt_from_sample
-    from seedbench_r1.tiny_model import build_tiny_qwen2_vl
+    from seedbench_r1.fixtures.seedbench import make_fixture
+    from seedbench_r1.fixtures.tiny_model import build_tiny_qwen2_vl
+    from seedbench_r1.protocol.qwen_inputs import prompt_from_sample
 
     if device.startswith("cuda") and not torch.cuda.is_available():
         print("no CUDA device here: add --small --device cpu for the CPU smoke check")

@@ -76,8 +76,8 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="teacher checkpoint (default: a tiny random Qwen2-VL)")
     args = parser.parse_args()
 
-    from seedbench_r1.fixture import make_fixture
-    from seedbench_r1.tiny_model import build_tiny_qwen2_vl
+    from seedbench_r1.fixtures.seedbench import make_fixture
+    from seedbench_r1.fixtures.tiny_model import build_tiny_qwen2_vl
 
     with tempfile.TemporaryDirectory(prefix="distill_bench_") as tmp:
         work = Path(tmp)

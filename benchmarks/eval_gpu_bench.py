@@ -95,7 +95,7 @@ def build_7b_random(processor: Any, device: str, layers: int | None) -> Any:
 
 def protocol_docs(root: Path, n: int) -> list[dict[str, Any]]:
     """``n`` docs of the miniature dataset whose clip gives the protocol's maximum, 16 frames."""
-    from lmms_eval_tasks.utils import sample_to_doc
+    from lmms_eval_tasks.seedbench_r1_levels.utils import sample_to_doc
     from seedbench_r1 import load_split
 
     docs = [sample_to_doc(s, root) for s in load_split(root, "validation_L1").records]
@@ -108,7 +108,7 @@ def run(lm: Any, docs: list[dict[str, Any]], batch_size: int, new_tokens: int) -
     import torch
     from lmms_eval.api.instance import Instance
 
-    from lmms_eval_tasks.utils import doc_to_text, doc_to_visual
+    from lmms_eval_tasks.seedbench_r1_levels.utils import doc_to_text, doc_to_visual
 
     lm.batch_size_per_gpu = batch_size
     lm.task_dict = {"bench": {"test": docs}}
@@ -153,11 +153,11 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from transformers import AutoProcessor
 
-    from lmms_eval_tasks.model import SeedBenchR1QwenVL, default_batch_size
-    from lmms_eval_tasks.utils import doc_to_text, doc_to_visual
-    from seedbench_r1.fixture import make_fixture
-    from seedbench_r1.qwen_inputs import prompt_from_visuals
-    from seedbench_r1.tiny_model import build_tiny_qwen2_vl
+    from lmms_eval_tasks.models.seedbench_r1_qwen_vl import SeedBenchR1QwenVL, default_batch_size
+    from lmms_eval_tasks.seedbench_r1_levels.utils import doc_to_text, doc_to_visual
+    from seedbench_r1.fixtures.seedbench import make_fixture
+    from seedbench_r1.fixtures.tiny_model import build_tiny_qwen2_vl
+    from seedbench_r1.protocol.qwen_inputs import prompt_from_visuals
 
     device = args.device or ("cpu" if args.tiny else "cuda")
     if device.startswith("cuda") and not torch.cuda.is_available():

@@ -50,7 +50,7 @@ def make_bench_root(root: Path, clips: int) -> list:
     """A dataset root with ``clips`` generated clips (30-120 s) and observation images; their samples."""
     from PIL import Image
 
-    from seedbench_r1.schema import ProgressStep, Sample
+    from seedbench_r1.protocol.schema import ProgressStep, Sample
 
     (root / "annotations").mkdir()
     (root / "videos" / "EpicKitchens").mkdir(parents=True)
@@ -83,7 +83,8 @@ def make_bench_root(root: Path, clips: int) -> list:
 
 def build_cache(root: Path, samples: list) -> Path:
     """The frame cache of every clip and image of ``samples`` (what ``seedbench-r1 extract-frames`` builds)."""
-    from seedbench_r1.frame_cache import Task, build_entry, default_cache_dir, entry_dir
+    from seedbench_r1.data.extract_frames.build import Task, build_entry
+    from seedbench_r1.protocol.frame_cache import default_cache_dir, entry_dir
 
     cache = default_cache_dir(root)
     t0 = time.perf_counter()
@@ -128,10 +129,10 @@ def main() -> None:
     from omegaconf import OmegaConf
     from PIL import Image
 
-    from seedbench_r1.frame_cache import cached_image_path, cached_video, load_cached_clip
-    from seedbench_r1.frames import decode_clip, load_observation
-    from seedbench_r1.protocol import image_spec, video_spec
-    from seedbench_r1.schema import Sample
+    from seedbench_r1.protocol.constants import image_spec, video_spec
+    from seedbench_r1.protocol.frame_cache import cached_image_path, cached_video, load_cached_clip
+    from seedbench_r1.protocol.frames import decode_clip, load_observation
+    from seedbench_r1.protocol.schema import Sample
 
     vp.get_video_reader_backend = lambda: "decord"
 

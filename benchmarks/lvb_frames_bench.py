@@ -69,9 +69,10 @@ def main() -> None:
     import torch
 
     torch.set_num_threads(1)
-    from lmms_eval_tasks.lvb_utils import doc_to_text, doc_to_visual, load_docs
-    from seedbench_r1.frame_cache import CachedClipPath, extract_frames
-    from seedbench_r1.qwen_inputs import prompt_from_visuals
+    from lmms_eval_tasks.longvideobench_r1.utils import doc_to_text, doc_to_visual, load_docs
+    from seedbench_r1.data.extract_frames import extract_frames
+    from seedbench_r1.protocol.frame_cache import CachedClipPath
+    from seedbench_r1.protocol.qwen_inputs import prompt_from_visuals
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "LongVideoBench"

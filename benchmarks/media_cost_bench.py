@@ -11,7 +11,7 @@ processor; this measures that part, through the functions the recipe's agent loo
   (D) clip rows as the recipe runs them (decoded once per prompt).
 
 CPU time of this process (``time.process_time``, 1 torch thread), summed over the step's 64 calls; the 8 clips
-are generated (456 x 256, 30 fps, 30-120 s, libx264). Targets (issue 14): (A)/(B) >= 20, (A)/(C) >= 100.
+are generated (456 x 256, 30 fps, 30-120 s, libx264). Targets: (A)/(B) >= 20, (A)/(C) >= 100.
 Run: ``.venv/bin/python benchmarks/media_cost_bench.py [--steps 3]``.
 """
 

@@ -90,8 +90,8 @@ def main() -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from verl_recipe.adapter import prepare_rl, rl_schema
     from verl_recipe.media import MediaLayout
+    from verl_recipe.rl_parquet import prepare_rl, rl_schema
 
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(args.keep or tmp)

@@ -9,7 +9,7 @@ first-character rule on the first ``<answer>`` block.
     .venv/bin/python benchmarks/reward_bench.py            # 12,000 responses
     .venv/bin/python benchmarks/reward_bench.py --n 20000 --seed 1 --repeat 1   # single cold calls
 
-Targets (issue 3): compute_score >= 100x faster than the official path, median < 10 us per call. The cost of
+Targets: compute_score >= 100x faster than the official path, median < 10 us per call. The cost of
 the timer and of the call itself, measured as an empty timed call the same way, is printed and subtracted
 from both scorers' per-call times alike (the uncorrected medians are printed too).
 """
@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 from reward_fns.seedbench_r1 import compute_score
-from seedbench_r1.answer import parse_answer
+from seedbench_r1.protocol.answer import parse_answer
 
 LETTERS = "ABCD"
 ACTIONS = [

@@ -1,4 +1,4 @@
-"""verl reward functions for SEED-Bench-R1 (thin glue over ``seedbench_r1.answer``).
+"""verl reward functions for SEED-Bench-R1 (thin glue over ``seedbench_r1.protocol.answer``).
 
 Load in verl 0.9.1 with::
 

@@ -1,4 +1,4 @@
-"""verl 0.9.1 reward function for SEED-Bench-R1: thin glue over :func:`seedbench_r1.answer.score_response`.
+"""verl 0.9.1 reward function for SEED-Bench-R1: thin glue over :func:`seedbench_r1.protocol.answer.score_response`.
 
 verl loads it with ``reward.custom_reward_function.path=pkg://reward_fns.seedbench_r1`` (``name`` defaults to
 ``compute_score``; the old top-level ``custom_reward_function.*`` keys are not the 0.9 ones) and passes the
@@ -20,13 +20,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from seedbench_r1.answer import ScoreResult, score_response
+from seedbench_r1.protocol.answer import ScoreResult, score_response
 
 __all__ = ["compute_score"]
 
 # Keyword arguments verl's own reward managers may add (only with a reward-model router); ignored here.
 _VERL_CALL_KWARGS = frozenset({"reward_router_address", "reward_model_tokenizer"})
-# extra_info key holding the four option texts in letter order (written by the verl dataset adapter).
+# extra_info key holding the four option texts in letter order (written by the RL parquet writer).
 OPTIONS_KEY = "options"
 
 

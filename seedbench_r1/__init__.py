@@ -6,14 +6,14 @@ rule, decoding), ``content`` (what the model sees, in order), ``root`` (dataset 
 ``answer`` (the one answer parser).
 """
 
-from seedbench_r1.annotations import SPLITS, VALIDATION_SPLITS, SplitData, load_split
-from seedbench_r1.content import ContentItem, prompt_content
-from seedbench_r1.errors import AnnotationError, MediaError, SeedBenchError
-from seedbench_r1.frames import Clip, decode_clip, frame_count, frame_indices, load_observation
-from seedbench_r1.options import build_options
-from seedbench_r1.prompt import INSTRUCTION, render_question
-from seedbench_r1.root import resolve_root
-from seedbench_r1.schema import CotSample, Sample, TrainingSample
+from seedbench_r1.protocol.annotations import SPLITS, VALIDATION_SPLITS, SplitData, load_split
+from seedbench_r1.protocol.content import ContentItem, prompt_content
+from seedbench_r1.protocol.errors import AnnotationError, MediaError, SeedBenchError
+from seedbench_r1.protocol.frames import Clip, decode_clip, frame_count, frame_indices, load_observation
+from seedbench_r1.protocol.options import build_options
+from seedbench_r1.protocol.prompt import INSTRUCTION, render_question
+from seedbench_r1.protocol.root import resolve_root
+from seedbench_r1.protocol.schema import CotSample, Sample, TrainingSample
 
 __version__ = "0.1.0"
 

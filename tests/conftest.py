@@ -30,7 +30,7 @@ os.environ.setdefault("FORCE_QWENVL_VIDEO_READER", "decord")
 @pytest.fixture(scope="session")
 def fixture_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A miniature SEED-Bench-R1 in the real layout (read-only by convention)."""
-    from seedbench_r1.fixture import make_fixture
+    from seedbench_r1.fixtures.seedbench import make_fixture
 
     root = tmp_path_factory.mktemp("seedbench_r1_fixture")
     make_fixture(root)
@@ -47,20 +47,20 @@ def broken_root(fixture_root: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_qwen2_vl(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from seedbench_r1.tiny_model import build_tiny_qwen2_vl
+    from seedbench_r1.fixtures.tiny_model import build_tiny_qwen2_vl
 
     return Path(build_tiny_qwen2_vl(tmp_path_factory.mktemp("tiny_qwen2_vl")))
 
 
 @pytest.fixture(scope="session")
 def tiny_qwen2_5_vl(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from seedbench_r1.tiny_model import build_tiny_qwen2_5_vl
+    from seedbench_r1.fixtures.tiny_model import build_tiny_qwen2_5_vl
 
     return Path(build_tiny_qwen2_5_vl(tmp_path_factory.mktemp("tiny_qwen2_5_vl")))
 
 
 def _fit(base: Path, root: Path, tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
-    from seedbench_r1.tiny_fit import fit_tiny_model
+    from seedbench_r1.fixtures.tiny_fit import fit_tiny_model
 
     out = tmp_path_factory.mktemp(name) / "model"
     fit_tiny_model(base, root, out)
@@ -168,7 +168,7 @@ LVB_RESPONSES = {"E": "<think>five</think><answer>E</answer>", "B": "<think>two<
 
 @pytest.fixture(scope="session")
 def lvb_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from seedbench_r1.lvb_fixture import make_lvb_fixture
+    from seedbench_r1.longvideobench.fixture import make_lvb_fixture
 
     root = tmp_path_factory.mktemp("lvb") / "LongVideoBench"
     make_lvb_fixture(root)

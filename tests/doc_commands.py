@@ -840,14 +840,14 @@ class Checker:
 
     def _check_seedbench_values(self, ns: argparse.Namespace, r: LineResult) -> None:
         """Values the parser takes as plain strings but the command rejects later."""
-        from seedbench_r1.annotations import SPLITS
+        from seedbench_r1.protocol.annotations import SPLITS
         from verl_recipe import RECIPES
 
         def split_ok(name: str) -> bool:
             return name in SPLITS or name.endswith((".jsonl", ".json")) or "/" in name or name == ELIDED_VALUE
 
         if ns.command == "download":
-            from seedbench_r1.download import parse_parts
+            from seedbench_r1.data.download import parse_parts
 
             try:
                 parse_parts(ns.parts)
@@ -1113,7 +1113,7 @@ class Checker:
         return read_pyproject(REPO / "pyproject.toml")
 
     def _locks(self, r: LineResult) -> dict[str, dict[str, str]]:
-        from seedbench_r1.lockfile import LOCKS, read_lock
+        from seedbench_r1.env.locks import LOCKS, read_lock
 
         locks = {}
         for label, path in LOCKS.items():
@@ -1159,7 +1159,7 @@ class Checker:
                     if not path.is_file():
                         r.fail(f"pip install {name}: no such file {value}")
                     elif path.resolve().parent == (REPO / "seedbench_r1" / "locks"):
-                        from seedbench_r1.lockfile import read_lock
+                        from seedbench_r1.env.locks import read_lock
 
                         try:
                             read_lock(path)
@@ -1303,7 +1303,8 @@ class Checker:
         from lmms_eval.models import get_model, list_available_models
         from lmms_eval.utils import simple_parse_args_string
 
-        from lmms_eval_tasks import GROUP_NAME, LVB_TASK, TASK_NAMES
+        from lmms_eval_tasks import tasks_path
+        from seedbench_r1.protocol.names import ALL_TASKS
 
         def given(flag: str) -> bool:
             return any(t == flag or t.startswith(flag + "=") for t in tokens)
@@ -1320,11 +1321,11 @@ class Checker:
                     if k not in named:
                         r.fail(f"{what}: --model_args key {k!r} is no argument of {ns.model}")
         for task in (ns.tasks or "").split(",") if given("--tasks") else []:
-            if task and task != ELIDED_VALUE and task not in (GROUP_NAME, LVB_TASK, *TASK_NAMES):
+            if task and task != ELIDED_VALUE and task not in ALL_TASKS:
                 r.fail(f"{what}: --tasks {task!r} is not a task of this project")
         if not wrapper and ns.tasks:
             include = ns.include_path
-            if not include or not (Path(include) / f"{GROUP_NAME}.yaml").is_file():
+            if not include or Path(include).resolve() != tasks_path():
                 r.fail(f"lmms-eval: --include_path {include!r} does not hold the project's tasks")
 
     def _check_model_merger(self, args: list, r: LineResult) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from seedbench_r1 import AnnotationError, CotSample, Sample, TrainingSample, load_split
-from seedbench_r1.annotations import split_info
+from seedbench_r1.protocol.annotations import split_info
 
 DATA = Path(__file__).parent / "data"
 L1_ROW = json.loads((DATA / "real_rows_validation_L1.jsonl").read_text())

@@ -1,4 +1,4 @@
-"""The answer parser (seedbench_r1.answer): a table of response -> exact letter or None, per mode; the format
+"""The answer parser (seedbench_r1.protocol.answer): a table of response -> exact letter or None, per mode; the format
 rule; paper mode against an independently written official rule; robustness and linear-time guards."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from seedbench_r1.answer import (
+from seedbench_r1.protocol.answer import (
     MAX_ANSWER_CHARS,
     is_well_formatted,
     normalize_gold,
@@ -366,7 +366,7 @@ def test_huge_inputs_results() -> None:
 
 def test_fast_path_equals_general_path() -> None:
     """The canonical-shape fast path must give what the general scan gives (no '<' in the text -> both run)."""
-    from seedbench_r1 import answer
+    from seedbench_r1.protocol import answer
 
     canon = [c[1] for c in CASES if answer._CANONICAL.fullmatch(c[1])]
     assert len(canon) >= 30
@@ -379,7 +379,7 @@ def test_fast_path_equals_general_path() -> None:
 def test_exact_forms_table_equals_general_rules() -> None:
     """Every entry of the exact-forms shortcut is what the general block rules return, with or without the
     option texts; and the shortcut covers the honest forms the benchmark writes."""
-    from seedbench_r1 import answer
+    from seedbench_r1.protocol import answer
 
     assert len(answer._EXACT_FORMS) >= 60
     for content, letter in answer._EXACT_FORMS.items():
@@ -393,7 +393,7 @@ def test_exact_forms_table_equals_general_rules() -> None:
 
 def test_canonical_shortcut_equals_canonical_regex() -> None:
     """_canonical (find + a tail regex) matches exactly when _CANONICAL.fullmatch does, with the same group."""
-    from seedbench_r1 import answer
+    from seedbench_r1.protocol import answer
 
     rng = random.Random(7)
     pieces = [

@@ -20,12 +20,12 @@ import pytest
 import torch
 from PIL import Image
 
-from seedbench_r1.annotations import load_split
 from seedbench_r1.attention.shares import maps, shares, span_profile
 from seedbench_r1.attention.spans import response_spans, tag_spans
 from seedbench_r1.attention.tokens import SpecialIds, build_layout
 from seedbench_r1.cli import main
-from seedbench_r1.qwen_inputs import processor_inputs, prompt_from_sample
+from seedbench_r1.protocol.annotations import load_split
+from seedbench_r1.protocol.qwen_inputs import processor_inputs, prompt_from_sample
 
 SPLIT = "validation_L1"
 LONG, IMAGE_ONLY, SHORT, TWO_FRAMES = "100", "135", "114", "121"  # 16 frames, no clip, 4 frames, 2 frames
@@ -42,7 +42,7 @@ def _eager(model_dir: str) -> tuple[Any, Any]:
     """The checkpoint loaded by transformers itself, eager everywhere, with the model class's M-RoPE positions."""
     import transformers
 
-    from seedbench_r1 import rope
+    from seedbench_r1.protocol import rope
 
     config = transformers.AutoConfig.from_pretrained(model_dir)
     cls = {
@@ -218,7 +218,7 @@ def test_generated_response_is_the_model_class_greedy_output(
     generated: dict[str, Any], fixture_root: Path, tiny_qwen2_vl: Path
 ) -> None:
     """The recorded tokens are what the lmms-eval model class generates with the task's settings."""
-    from lmms_eval_tasks.model import SeedBenchR1QwenVL
+    from lmms_eval_tasks.models.seedbench_r1_qwen_vl import SeedBenchR1QwenVL
 
     lm = SeedBenchR1QwenVL(pretrained=str(tiny_qwen2_vl), device="cpu", dtype="float32")
     sample = next(s for s in load_split(fixture_root, SPLIT) if str(s.sample_id) == LONG)

@@ -19,7 +19,7 @@ from seedbench_r1.attention.summary import (
     effective_groups,
     summarize_runs,
 )
-from seedbench_r1.errors import SeedBenchError, UsageError
+from seedbench_r1.protocol.errors import SeedBenchError, UsageError
 
 N_BOOT = 300  # small: the tests reproduce the bootstrap exactly, the count does not matter
 

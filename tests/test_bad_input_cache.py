@@ -18,15 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from seedbench_r1.fixture import MARKER
-from seedbench_r1.frame_cache import (
-    LOCK_NAME,
-    MANIFEST,
-    cache_lock,
-    check_entry,
-    extract_frames,
-    read_manifest,
-)
+from seedbench_r1.data.extract_frames import cache_lock, extract_frames
+from seedbench_r1.data.extract_frames.file_lock import LOCK_NAME
+from seedbench_r1.fixtures.seedbench import MARKER
+from seedbench_r1.protocol.frame_cache import MANIFEST, check_entry, read_manifest
 
 ENV = {**os.environ, "FORCE_QWENVL_VIDEO_READER": "decord"}
 ENV.pop("SEEDBENCH_R1_DEBUG", None)

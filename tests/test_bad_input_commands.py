@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from verl_recipe.adapter import prepare_rl
-from verl_recipe.sft import prepare_sft
+from verl_recipe.rl_parquet import prepare_rl
+from verl_recipe.sft_parquet import prepare_sft
 
 ENV = {**os.environ, "FORCE_QWENVL_VIDEO_READER": "decord"}
 ENV.pop("SEEDBENCH_R1_DEBUG", None)

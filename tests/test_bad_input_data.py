@@ -1,4 +1,4 @@
-"""Bad input data never crashes a run and never destroys data (issue 11, items 2 and 3 and related).
+"""Bad input data never crashes a run and never destroys data.
 
 Every case runs the real CLI on a private copy of the fixture (``broken_root``): in a fresh interpreter where
 the real entry point matters, in-process (``seedbench_r1.cli.main`` with capsys) where a failure is injected
@@ -480,7 +480,7 @@ class TestOutputs:
     def test_skipped_list_write_failure_leaves_nothing_behind(
         self, broken_root: Path, previous: Path, monkeypatch, capsys
     ) -> None:
-        import verl_recipe.adapter as adapter
+        import verl_recipe.rl_parquet as adapter
 
         def full(*args, **kwargs):  # noqa: ANN002, ANN003
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -510,7 +510,7 @@ class TestOutputs:
         self, fixture_root: Path, outdir: Path, monkeypatch, capsys
     ) -> None:
         """The folder is probed up front (a real read-only folder where the tests run as root: injected)."""
-        import verl_recipe.adapter as adapter
+        import verl_recipe.rl_parquet as adapter
 
         def refuse(*args, **kwargs):  # noqa: ANN002, ANN003
             raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(outdir / ".probe"))

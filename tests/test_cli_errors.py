@@ -57,7 +57,7 @@ def test_debug_shows_the_traceback_of_an_anticipated_error(tmp_path: Path) -> No
 
 def test_planted_internal_bug_keeps_its_traceback_and_says_bug(tmp_path: Path) -> None:
     """Not a blanket `except Exception`: an unanticipated error is reported as a bug, with the traceback."""
-    plant = "import seedbench_r1.commands.fixtures as f\nf._make_fixture = lambda args: {}['planted']"
+    plant = "import seedbench_r1.cli.fixtures as f\nf._make_fixture = lambda args: {}['planted']"
     proc = cli("make-fixture", "--root", str(tmp_path / "r"), code=plant)
     assert proc.returncode == 70
     assert "Traceback" in proc.stderr and "KeyError: 'planted'" in proc.stderr
@@ -67,7 +67,7 @@ def test_planted_internal_bug_keeps_its_traceback_and_says_bug(tmp_path: Path) -
 @pytest.mark.parametrize("errno_name", ["ENOSPC", "EROFS", "EACCES"])
 def test_os_errors_say_what_to_do(errno_name: str, tmp_path: Path) -> None:
     plant = (
-        "import errno, os\nimport seedbench_r1.commands.fixtures as f\n"
+        "import errno, os\nimport seedbench_r1.cli.fixtures as f\n"
         f"def boom(args):\n    raise OSError(errno.{errno_name}, os.strerror(errno.{errno_name}), 'out/x.parquet')\n"
         "f._make_fixture = boom"
     )

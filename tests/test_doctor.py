@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from seedbench_r1.doctor import (
+from seedbench_r1.env.doctor import (
     CHECK_NAMES,
     FLASH_ATTN_PIN,
     PINNED,
@@ -28,8 +28,8 @@ from seedbench_r1.doctor import (
     run_check,
     satisfies,
 )
-from seedbench_r1.frame_cache import RULE
-from seedbench_r1.lockfile import LOCKS
+from seedbench_r1.env.locks import LOCKS
+from seedbench_r1.protocol.frame_cache import RULE
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -319,7 +319,7 @@ def test_small_helpers() -> None:
 def test_python_without_the_tar_data_filter_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     import tarfile
 
-    from seedbench_r1.doctor import check_python
+    from seedbench_r1.env.doctor import check_python
 
     assert check_python(Context()).status == "ok"
     monkeypatch.delattr(tarfile, "data_filter")  # what Python < 3.10.12 / 3.11.4 looks like

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from seedbench_r1 import download as dl
 from seedbench_r1.cli import main
+from seedbench_r1.data import download as dl
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from seedbench_r1 import load_split
-from seedbench_r1.fixture import (
+from seedbench_r1.fixtures.seedbench import (
     CLIPS,
     ONE_FRAME_CLIP,
     QUESTION_TEMPLATE,
@@ -23,8 +23,8 @@ from seedbench_r1.fixture import (
     frame_index,
     make_fixture,
 )
-from seedbench_r1.frames import decode_clip, frame_count
-from seedbench_r1.prompt import INSTRUCTION, render_question
+from seedbench_r1.protocol.frames import decode_clip, frame_count
+from seedbench_r1.protocol.prompt import INSTRUCTION, render_question
 
 FILES = (
     "validation_L1.jsonl",

@@ -22,8 +22,10 @@ import torch
 from PIL import Image
 
 from seedbench_r1 import SPLITS, load_split
-from seedbench_r1.errors import MediaError
-from seedbench_r1.frame_cache import (
+from seedbench_r1.data.extract_frames import extract_frames
+from seedbench_r1.protocol.constants import image_spec, video_spec
+from seedbench_r1.protocol.errors import MediaError
+from seedbench_r1.protocol.frame_cache import (
     CACHE_FORMAT,
     MANIFEST,
     cached_frame_paths,
@@ -31,11 +33,9 @@ from seedbench_r1.frame_cache import (
     cached_image_path,
     cached_video,
     cached_video_for,
-    extract_frames,
     load_cached_clip,
     read_manifest,
 )
-from seedbench_r1.protocol import image_spec, video_spec
 
 ALL = list(SPLITS)
 

@@ -1,4 +1,4 @@
-"""The frame rule (count, indices) and the resize rule of PROTOCOL.md 2."""
+"""The frame rule (count, indices) and the resize rule of docs/protocol.md."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import torch
 from PIL import Image
 
 from seedbench_r1 import frame_count, frame_indices
-from seedbench_r1.frames import resize_frames, resize_image, sampled_fps
+from seedbench_r1.protocol.frames import resize_frames, resize_image, sampled_fps
 
 
 def _reference_count(total: int, fps: float) -> int:

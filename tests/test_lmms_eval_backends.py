@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from lmms_eval_tasks import tasks_path
-from seedbench_r1.frames import frame_count, probe_clip
+from seedbench_r1.protocol.frames import frame_count, probe_clip
 
 # One row per case: mid clip (8 frames under the protocol), long clip (16), a 3-frame clip (2), no progress.
 ROW_IDS = (107, 100, 121, 135)
@@ -41,7 +41,7 @@ def small_root(fixture_root: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 @pytest.fixture(scope="module")
 def cases(small_root: Path) -> dict[int, dict[str, Any]]:
     """Per row: its question text (to recognise it in the processor's text) and the protocol's frame count."""
-    from lmms_eval_tasks.utils import load_docs
+    from lmms_eval_tasks.seedbench_r1_levels.utils import load_docs
 
     out = {}
     for doc in load_docs("validation_L1", small_root):

@@ -16,7 +16,7 @@ import pytest
 
 from lmms_eval_tasks import tasks_path
 from seedbench_r1.cli import main
-from seedbench_r1.commands.evaluate import protect_task_names, split_include_path
+from seedbench_r1.cli.evaluate import protect_task_names, split_include_path
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,7 +34,7 @@ def test_tasks_path_prints_the_yaml_folder(capsys: pytest.CaptureFixture[str]) -
     assert main(["tasks-path"]) == 0
     printed = Path(capsys.readouterr().out.strip())
     assert printed == tasks_path()
-    assert {p.name for p in printed.glob("seedbench_r1*.yaml")} == {
+    assert {p.name for p in printed.glob("*/seedbench_r1*.yaml")} == {
         "seedbench_r1.yaml",
         "seedbench_r1_l1.yaml",
         "seedbench_r1_l2.yaml",

@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from seedbench_r1 import decode_clip, load_observation, load_split, render_question
-from seedbench_r1.errors import MediaError
+from seedbench_r1.protocol.errors import MediaError
 
 TASK = "seedbench_r1_l1"
 SPLIT = "test"
@@ -24,7 +24,7 @@ TASKS_DIR = Path(__file__).resolve().parents[1] / "lmms_eval_tasks"
 
 @pytest.fixture(scope="module")
 def l1_docs(fixture_root: Path) -> list[dict[str, Any]]:
-    from lmms_eval_tasks.utils import sample_to_doc
+    from lmms_eval_tasks.seedbench_r1_levels.utils import sample_to_doc
 
     return [sample_to_doc(s, fixture_root) for s in load_split(fixture_root, "validation_L1").records]
 
@@ -32,7 +32,7 @@ def l1_docs(fixture_root: Path) -> list[dict[str, Any]]:
 def _instances(docs: list[dict[str, Any]], gen_kwargs: dict[str, Any]) -> list[Any]:
     from lmms_eval.api.instance import Instance
 
-    from lmms_eval_tasks.utils import doc_to_text, doc_to_visual
+    from lmms_eval_tasks.seedbench_r1_levels.utils import doc_to_text, doc_to_visual
 
     return [
         Instance(
@@ -46,7 +46,7 @@ def _instances(docs: list[dict[str, Any]], gen_kwargs: dict[str, Any]) -> list[A
 
 
 def _model(path: Path, docs: list[dict[str, Any]], batch_size: int) -> Any:
-    from lmms_eval_tasks.model import SeedBenchR1QwenVL
+    from lmms_eval_tasks.models.seedbench_r1_qwen_vl import SeedBenchR1QwenVL
 
     lm = SeedBenchR1QwenVL(pretrained=str(path), batch_size=batch_size, device="cpu")
     lm.task_dict = {TASK: {SPLIT: docs}}
@@ -221,20 +221,20 @@ def test_greedy_and_sampling_configs(tiny_qwen2_vl: Path, l1_docs: list[dict[str
 
 
 def test_missing_video_names_sample_and_path(broken_root: Path) -> None:
-    from lmms_eval_tasks.utils import sample_to_doc
+    from lmms_eval_tasks.seedbench_r1_levels.utils import sample_to_doc
 
     sample = next(s for s in load_split(broken_root, "validation_L1").records if s.has_video)
     doc = sample_to_doc(sample, broken_root)
     Path(doc["video_path"]).unlink()
     doc["video_path"] = str(doc["video_path"])
-    from seedbench_r1.qwen_inputs import prompt_from_visuals
+    from seedbench_r1.protocol.qwen_inputs import prompt_from_visuals
 
     with pytest.raises(MediaError, match=rf"{sample.key}.*video not found: .*{sample.video_basename}"):
         prompt_from_visuals([doc["video_path"], load_observation(doc["image_path"])], "q", name=sample.key)
 
 
 def test_model_args_and_cli_batch_size(tiny_qwen2_vl: Path) -> None:
-    from lmms_eval_tasks.model import SeedBenchR1QwenVL
+    from lmms_eval_tasks.models.seedbench_r1_qwen_vl import SeedBenchR1QwenVL
 
     # lmms-eval always passes its own --batch_size beside model_args; model_args must win, not clash.
     lm = SeedBenchR1QwenVL.create_from_arg_string(
@@ -254,12 +254,12 @@ def test_model_name_resolves_through_entry_point() -> None:
 
     # lmms-eval calls a callable payload with no arguments and wants a ModelManifest back.
     (ep,) = [e for e in entry_points(group="lmms_eval.models") if e.name == "seedbench_r1_qwen_vl"]
-    assert ep.value == "lmms_eval_tasks.model:manifest", (
-        f"pyproject's lmms_eval.models entry point must name lmms_eval_tasks.model:manifest, is {ep.value}"
+    assert ep.value == "lmms_eval_tasks.models.seedbench_r1_qwen_vl:manifest", (
+        f"pyproject's lmms_eval.models entry point must name lmms_eval_tasks.models.seedbench_r1_qwen_vl:manifest, is {ep.value}"
         " (then reinstall: pip install -e .)"
     )
 
-    from lmms_eval_tasks.model import SeedBenchR1QwenVL
+    from lmms_eval_tasks.models.seedbench_r1_qwen_vl import SeedBenchR1QwenVL
 
     assert get_model("seedbench_r1_qwen_vl") is SeedBenchR1QwenVL
 
@@ -270,7 +270,7 @@ def test_lmms_eval_evaluator_end_to_end(
     from lmms_eval.evaluator import simple_evaluate
     from lmms_eval.tasks import TaskManager
 
-    from lmms_eval_tasks.model import SeedBenchR1QwenVL
+    from lmms_eval_tasks.models.seedbench_r1_qwen_vl import SeedBenchR1QwenVL
 
     monkeypatch.setenv("SEEDBENCH_R1_ROOT", str(fixture_root))
     grids: list[list[list[int]] | None] = []

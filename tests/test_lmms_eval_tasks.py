@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from lmms_eval_tasks import GROUP_NAME, TASK_NAMES, tasks_path
+from lmms_eval_tasks import tasks_path
 from seedbench_r1 import render_question
+from seedbench_r1.protocol.names import GROUP_NAME, TASK_NAMES
 
 SPLIT_OF = dict(zip(TASK_NAMES, ("validation_L1", "validation_L2", "validation_L3"), strict=True))
 DOMAIN_METRIC = {
@@ -138,7 +139,7 @@ def test_logged_prompt_is_the_core_text(dummy_runs: dict[str, dict[str, Any]], f
         row = samples[sample["doc"]["sample_id"]]
         prompt = sample["arguments"][0]
         assert prompt == render_question(row)
-    # One hand-checked prompt, built here from the raw row (PROTOCOL.md 2): newlines and trailing space.
+    # One hand-checked prompt, built here from the raw row (docs/protocol.md): newlines and trailing space.
     raw = raw_rows(fixture_root, "validation_L1")[0]
     logged = next(
         s for s in dummy_runs["A"]["samples"]["seedbench_r1_l1"] if s["doc"]["sample_id"] == raw["sample_id"]
@@ -168,7 +169,7 @@ def test_untagged_answers_count_for_accuracy_but_not_format(task_manager: Any, f
 
 
 def test_missing_video_fails_naming_sample_and_path(task_manager: Any, broken_root: Path) -> None:
-    from seedbench_r1.errors import MediaError
+    from seedbench_r1.protocol.errors import MediaError
 
     rows = raw_rows(broken_root, "validation_L1")
     with_video = next(r for r in rows if r["task_progress_metadata"])
@@ -195,8 +196,8 @@ def test_missing_video_fails_naming_sample_and_path(task_manager: Any, broken_ro
 def test_doc_to_visual_order_and_missing_video(fixture_root: Path, tmp_path: Path) -> None:
     from PIL import Image
 
-    from lmms_eval_tasks.utils import doc_to_visual, load_docs
-    from seedbench_r1.errors import MediaError
+    from lmms_eval_tasks.seedbench_r1_levels.utils import doc_to_visual, load_docs
+    from seedbench_r1.protocol.errors import MediaError
 
     docs = load_docs("validation_L1", fixture_root)
     with_video = next(d for d in docs if d["has_video"])
@@ -213,8 +214,8 @@ def test_doc_to_visual_order_and_missing_video(fixture_root: Path, tmp_path: Pat
 
 
 def test_bad_row_raises_the_core_error(broken_root: Path) -> None:
-    from lmms_eval_tasks.utils import load_docs
-    from seedbench_r1.errors import AnnotationError
+    from lmms_eval_tasks.seedbench_r1_levels.utils import load_docs
+    from seedbench_r1.protocol.errors import AnnotationError
 
     path = broken_root / "annotations" / "validation_L2.jsonl"
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -227,7 +228,7 @@ def test_bad_row_raises_the_core_error(broken_root: Path) -> None:
 
 
 def test_process_results_every_key_for_every_doc(fixture_root: Path) -> None:
-    from lmms_eval_tasks.utils import load_docs, process_results
+    from lmms_eval_tasks.seedbench_r1_levels.utils import load_docs, process_results
 
     for split, extra in (("validation_L1", set()), ("validation_L3", set(DOMAIN_METRIC.values()))):
         keys = {frozenset(process_results(d, ["no answer here"])) for d in load_docs(split, fixture_root)}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from seedbench_r1.lockfile import installed_versions
+from seedbench_r1.env.locks import installed_versions
 
 pytestmark = pytest.mark.vllm
 RUNNER = Path(__file__).with_name("vllm_backend_run.py")
@@ -99,7 +99,7 @@ def test_sampling_params_follow_the_checkpoint_generation_config_like_the_hf_pat
     the HF path applies, and refuse what it cannot do instead of ignoring it."""
     from transformers import GenerationConfig
 
-    from lmms_eval_tasks.model import SeedBenchR1QwenVL
+    from lmms_eval_tasks.models.seedbench_r1_qwen_vl import SeedBenchR1QwenVL
 
     lm = SeedBenchR1QwenVL.__new__(SeedBenchR1QwenVL)  # no engine needed to map the knobs
     lm._generation_config = GenerationConfig(

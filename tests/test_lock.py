@@ -17,7 +17,7 @@ import tomllib
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
-from seedbench_r1.lockfile import LOCKS, PROJECT, canonical_name, compare, installed_versions, read_lock
+from seedbench_r1.env.locks import LOCKS, PROJECT, canonical_name, compare, installed_versions, read_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 GPU_EXTRA = Requirement("verl[verl-core,vllm,fsdp]==0.9.1")

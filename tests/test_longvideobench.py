@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from seedbench_r1.answer import parse_answer, score_response
-from seedbench_r1.errors import AnnotationError
-from seedbench_r1.longvideobench import load_lvb
-from seedbench_r1.prompt import INSTRUCTION, render_question, render_text
+from seedbench_r1.longvideobench.loader import load_lvb
+from seedbench_r1.protocol.answer import parse_answer, score_response
+from seedbench_r1.protocol.errors import AnnotationError
+from seedbench_r1.protocol.prompt import INSTRUCTION, render_question, render_text
 
 FIVE = ("a cup", "a key", "a pen", "a hat", "a box")
 GROUPS = {15: "duration_15_acc", 60: "duration_60_acc", 600: "duration_600_acc", 3600: "duration_3600_acc"}
@@ -85,7 +85,7 @@ def test_fixture_covers_the_cases(lvb_root: Path) -> None:
             q.gold == "ABCDE"[row["correct_choice"]]
             and q.video_path(lvb_root) == lvb_root / "videos" / row["video_path"]
         )
-    from seedbench_r1.frames import frame_count, probe_clip
+    from seedbench_r1.protocol.frames import frame_count, probe_clip
 
     counts = {frame_count(*probe_clip(q.video_path(lvb_root))) for q in questions}
     assert counts == {16, 12, 4}  # capped, in between, raised to the minimum
@@ -208,9 +208,9 @@ def test_process_results_every_key_for_every_doc(lvb_root: Path) -> None:
     """lmms-eval's per-category rule: every doc carries every metric key, and no metric name is a substring of
     another (lmms-eval matches metric names by substring)."""
     from lmms_eval_tasks import tasks_path
-    from lmms_eval_tasks.lvb_utils import LOG_KEY, load_docs, process_results
+    from lmms_eval_tasks.longvideobench_r1.utils import LOG_KEY, load_docs, process_results
 
-    text = (tasks_path() / "longvideobench_r1.yaml").read_text()
+    text = (tasks_path() / "longvideobench_r1" / "longvideobench_r1.yaml").read_text()
     listed = [m["metric"] for m in yaml.load(text, Loader=_Loader)["metric_list"]]
     keys = {frozenset(process_results(d, ["no answer here"])) for d in load_docs(lvb_root)}
     assert keys == {frozenset({*listed, LOG_KEY})}

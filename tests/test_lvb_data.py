@@ -14,11 +14,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from seedbench_r1 import download as dl
-from seedbench_r1 import lvb_data
 from seedbench_r1.cli import main
-from seedbench_r1.longvideobench import ANNOTATION_FILE, ROOT_ENV, VIDEO_FOLDER
-from seedbench_r1.lvb_fixture import CLIPS, make_lvb_fixture
+from seedbench_r1.data import download as dl
+from seedbench_r1.longvideobench import download as lvb_download
+from seedbench_r1.longvideobench.fixture import CLIPS, make_lvb_fixture
+from seedbench_r1.longvideobench.loader import ANNOTATION_FILE, ROOT_ENV, VIDEO_FOLDER
 
 LVB = ["--dataset", "longvideobench"]
 PARTS = ["videos.tar.part.aa", "videos.tar.part.ab", "videos.tar.part.ac"]
@@ -81,7 +81,7 @@ class FakeHub:
             def list_repo_tree(
                 self, repo_id, path_in_repo=None, *, recursive=False, revision=None, repo_type=None
             ):  # noqa: ANN001, ANN202
-                assert (repo_id, repo_type, recursive) == (lvb_data.LVB_REPO_ID, "dataset", True)
+                assert (repo_id, repo_type, recursive) == (lvb_download.LVB_REPO_ID, "dataset", True)
                 if hub.list_error is not None:
                     raise hub.list_error
                 items = [SimpleNamespace(path=f, size=(hub.repo / f).stat().st_size) for f in hub.files()]
@@ -90,7 +90,9 @@ class FakeHub:
         def fake_snapshot(
             repo_id, *, repo_type=None, revision=None, local_dir=None, allow_patterns=None, **kw
         ):  # noqa: ANN001, ANN003, ANN202
-            assert (repo_id, repo_type) == (lvb_data.LVB_REPO_ID, "dataset") and local_dir and allow_patterns
+            assert (
+                (repo_id, repo_type) == (lvb_download.LVB_REPO_ID, "dataset") and local_dir and allow_patterns
+            )
             hub.calls.append(sorted(allow_patterns))
             if hub.fetch_error is not None:
                 raise hub.fetch_error
@@ -133,8 +135,8 @@ def test_download_prints_sizes_joins_parts_in_order_and_unpacks_once(
     out = capsys.readouterr().out
     parts_bytes = sum((hub.repo / p).stat().st_size for p in PARTS)
     ann_bytes = (hub.repo / ANNOTATION_FILE).stat().st_size
-    assert f"videos.tar.part.aa .. videos.tar.part.ac: 3 parts, {lvb_data.human(parts_bytes)}" in out
-    assert f"to fetch: {lvb_data.human(parts_bytes + ann_bytes)} in 4 file(s)" in out
+    assert f"videos.tar.part.aa .. videos.tar.part.ac: 3 parts, {lvb_download.human(parts_bytes)}" in out
+    assert f"to fetch: {lvb_download.human(parts_bytes + ann_bytes)} in 4 file(s)" in out
     assert "share them with the test clips" in out
     # the listing came reversed: the parts were still read aa, ab, ac (else the tar would not open)
     assert "unpacking videos.tar.part.* (3 parts, read back to back in order)" in out

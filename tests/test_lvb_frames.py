@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 import torch
 
-from seedbench_r1.frame_cache import MANIFEST, CachedClipPath, read_manifest
-from seedbench_r1.frames import decode_clip
-from seedbench_r1.longvideobench import load_lvb
+from seedbench_r1.longvideobench.loader import load_lvb
+from seedbench_r1.protocol.frame_cache import MANIFEST, CachedClipPath, read_manifest
+from seedbench_r1.protocol.frames import decode_clip
 
 TASK, SPLIT = "longvideobench_r1", "test"
 # The fixture's clips and their protocol frame counts (lvb_fixture.CLIPS: capped, in between, raised to 4).
@@ -37,7 +37,7 @@ def _extract(root: Path, *more: str) -> list[str]:
 def lvb(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A LongVideoBench fixture root whose default cache (<root>/frames) the CLI has built."""
     from seedbench_r1.cli import main
-    from seedbench_r1.lvb_fixture import make_lvb_fixture
+    from seedbench_r1.longvideobench.fixture import make_lvb_fixture
 
     root = tmp_path_factory.mktemp("lvb_frames") / "LongVideoBench"
     make_lvb_fixture(root)
@@ -56,15 +56,15 @@ def _docs(root: Path) -> list[dict[str, Any]]:
     """The docs as lmms-eval holds them: through process_docs' Arrow round trip."""
     import datasets
 
-    from lmms_eval_tasks.lvb_utils import load_docs
+    from lmms_eval_tasks.longvideobench_r1.utils import load_docs
 
     return [dict(row) for row in datasets.Dataset.from_list(load_docs(root))]
 
 
 def _model_prompt(docs: list[dict[str, Any]], doc_id: int) -> Any:
     """The model class's own request -> VisionPrompt step (``_prompt``), without loading a model."""
-    from lmms_eval_tasks.lvb_utils import doc_to_text, doc_to_visual
-    from lmms_eval_tasks.model import SeedBenchR1QwenVL
+    from lmms_eval_tasks.longvideobench_r1.utils import doc_to_text, doc_to_visual
+    from lmms_eval_tasks.models.seedbench_r1_qwen_vl import SeedBenchR1QwenVL
 
     lm = types.SimpleNamespace(task_dict={TASK: {SPLIT: docs}})
     args = (doc_to_text(docs[doc_id]), {}, doc_to_visual, doc_id, TASK, SPLIT)
@@ -72,8 +72,8 @@ def _model_prompt(docs: list[dict[str, Any]], doc_id: int) -> Any:
 
 
 def _decoded_prompt(doc: dict[str, Any]) -> Any:
-    from lmms_eval_tasks.lvb_utils import doc_to_text
-    from seedbench_r1.qwen_inputs import prompt_from_visuals
+    from lmms_eval_tasks.longvideobench_r1.utils import doc_to_text
+    from seedbench_r1.protocol.qwen_inputs import prompt_from_visuals
 
     return prompt_from_visuals([str(doc["video_path"])], doc_to_text(doc), name=f"{TASK}:ref")
 
@@ -93,7 +93,7 @@ def _no_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> None:
         raise AssertionError(f"decoded {args[0]} although its cache entry is valid")
 
-    monkeypatch.setattr("seedbench_r1.frames.decode_clip", refuse)
+    monkeypatch.setattr("seedbench_r1.protocol.frames.decode_clip", refuse)
 
 
 def test_extract_frames_caches_every_clip(lvb: Path, capsys: pytest.CaptureFixture) -> None:
@@ -115,7 +115,7 @@ def test_extract_frames_caches_every_clip(lvb: Path, capsys: pytest.CaptureFixtu
 
 def test_out_and_env_name_the_same_cache(lvb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """--out writes elsewhere; LONGVIDEOBENCH_FRAMES is where both the CLI (no --out) and the task look."""
-    from lmms_eval_tasks.lvb_utils import FRAMES_KEY, doc_to_visual
+    from lmms_eval_tasks.longvideobench_r1.utils import FRAMES_KEY, doc_to_visual
     from seedbench_r1.cli import main
 
     out = tmp_path / "elsewhere"
@@ -134,8 +134,8 @@ def test_model_class_prompt_from_the_cache_equals_decoding(
 ) -> None:
     from transformers import AutoProcessor
 
-    from lmms_eval_tasks.lvb_utils import doc_to_visual
-    from seedbench_r1.qwen_inputs import processor_inputs
+    from lmms_eval_tasks.longvideobench_r1.utils import doc_to_visual
+    from seedbench_r1.protocol.qwen_inputs import processor_inputs
 
     docs = _docs(lvb)
     assert len(docs) == 12
@@ -211,7 +211,7 @@ def test_an_entry_that_is_not_valid_is_decoded(
         decoded.append(str(path))
         return real(path, **kwargs)
 
-    monkeypatch.setattr("seedbench_r1.frames.decode_clip", counting)
+    monkeypatch.setattr("seedbench_r1.protocol.frames.decode_clip", counting)
     for i, doc in enumerate(docs):
         _assert_same_clip(_model_prompt(docs, i).clip, want[doc["id"]].clip)
     long_docs = [d for d in docs if d["video_path"].endswith("lvbLong30fps.mp4")]
@@ -223,7 +223,7 @@ def test_an_entry_that_is_not_valid_is_decoded(
 def test_load_docs_reports_the_cache(
     lvb: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
 ) -> None:  # noqa: ANN001
-    from lmms_eval_tasks.lvb_utils import load_docs
+    from lmms_eval_tasks.longvideobench_r1.utils import load_docs
 
     load_docs(lvb)
     assert f"frame cache {lvb / 'frames'}: 3 of 3 clips cached" in capsys.readouterr().err
@@ -240,7 +240,7 @@ def test_splits_are_refused_for_longvideobench(
     lvb: Path, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
     from seedbench_r1.cli import main
-    from seedbench_r1.frame_cache import extract_frames
+    from seedbench_r1.data.extract_frames import extract_frames
 
     out = tmp_path / "c"
     assert main(_extract(lvb, "--out", str(out), "--splits", "validation_L1")) == 2

@@ -7,8 +7,8 @@ import sys
 import pytest
 
 from seedbench_r1 import build_options
-from seedbench_r1.options import distinct_negatives
-from seedbench_r1.protocol import LETTERS
+from seedbench_r1.protocol.constants import LETTERS
+from seedbench_r1.protocol.options import distinct_negatives
 
 NEGS = ["open drawer", "grab knife", "close drawer", "slice onion", "remove peel from onion", "peel onion"]
 

@@ -37,7 +37,9 @@ def test_wheel_ships_package_data(wheel):
     for package in ("seedbench_r1", "reward_fns", "lmms_eval_tasks", "verl_recipe"):
         assert f"{package}/__init__.py" in names
     for source in [
-        *ROOT.glob("lmms_eval_tasks/*.yaml"),
+        *ROOT.glob("lmms_eval_tasks/**/*.yaml"),
+        *ROOT.glob("lmms_eval_tasks/*/utils.py"),
+        ROOT / "lmms_eval_tasks/docs_placeholder.md",
         *ROOT.glob("verl_recipe/*.yaml"),
         *ROOT.glob("verl_recipe/*.sh"),
     ]:
@@ -52,7 +54,7 @@ def test_wheel_declares_console_script_and_model_entry_point(wheel):
     (ep_name,) = [n for n in wheel.namelist() if n.endswith("entry_points.txt")]
     text = wheel.read(ep_name).decode()
     assert "seedbench-r1 = seedbench_r1.cli:main" in text
-    assert "[lmms_eval.models]" in text and "lmms_eval_tasks.model:manifest" in text
+    assert "[lmms_eval.models]" in text and "lmms_eval_tasks.models.seedbench_r1_qwen_vl:manifest" in text
 
 
 def test_faces_import_together():

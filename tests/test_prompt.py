@@ -1,4 +1,4 @@
-"""The question text is byte-identical to the paper's template (PROTOCOL.md 2)."""
+"""The question text is byte-identical to the paper's template (docs/protocol.md)."""
 
 import json
 from pathlib import Path
@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from seedbench_r1 import load_split, render_question
-from seedbench_r1.schema import parse_validation_row
+from seedbench_r1.protocol.schema import parse_validation_row
 
 DATA = Path(__file__).parent / "data"
 

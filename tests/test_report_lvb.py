@@ -2,7 +2,7 @@
 fixture, the ``longvideobench_r1`` task, lmms-eval's ``dummy`` model answering E, then B.
 
 Expected counts are computed here straight from the fixture's ``lvb_val.json`` (raw JSON), and the column
-labels and the paper's numbers are restated from the paper (PROTOCOL.md section 11), not read from the code.
+labels and the paper's numbers are restated from the paper (docs/protocol.md), not read from the code.
 """
 
 from __future__ import annotations

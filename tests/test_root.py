@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-from seedbench_r1.errors import MediaError
-from seedbench_r1.root import DEFAULT_ROOT, ROOT_ENV, media_path, resolve_root
+from seedbench_r1.protocol.errors import MediaError
+from seedbench_r1.protocol.root import DEFAULT_ROOT, ROOT_ENV, media_path, resolve_root
 
 
 def test_precedence(monkeypatch, tmp_path):

@@ -1,4 +1,4 @@
-"""seedbench_r1.rope: the models' own M-RoPE convention, against transformers 5.9.0's positions."""
+"""seedbench_r1.protocol.rope: the models' own M-RoPE convention, against transformers 5.9.0's positions."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from seedbench_r1 import rope
-from seedbench_r1.annotations import load_split
-from seedbench_r1.qwen_inputs import processor_inputs, prompt_from_sample
+from seedbench_r1.protocol import rope
+from seedbench_r1.protocol.annotations import load_split
+from seedbench_r1.protocol.qwen_inputs import processor_inputs, prompt_from_sample
 
 
 def _positions(model, inputs) -> torch.Tensor:  # noqa: ANN001

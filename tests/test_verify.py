@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from seedbench_r1.cli import main
-from seedbench_r1.verify import verify_root
+from seedbench_r1.data.verify import verify_root
 
 FIXTURE_SIZES = ["validation_L1=8", "validation_L2=6", "validation_L3=12"]
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from seedbench_r1.annotations import load_split
 from seedbench_r1.cli import main
-from seedbench_r1.prompt import render_question
-from seedbench_r1.protocol import image_spec, video_spec
+from seedbench_r1.protocol.annotations import load_split
+from seedbench_r1.protocol.constants import image_spec, video_spec
+from seedbench_r1.protocol.prompt import render_question
 
 RL_SPLITS = ("validation_L1", "validation_L2", "validation_L3", "training_6k")
 RL_KEYS = {"data_source", "prompt", "videos", "images", "ability", "reward_model", "extra_info"}
@@ -81,7 +81,7 @@ def test_rl_rows(prepared: Path, fixture_root: Path, split: str) -> None:
 
 
 def test_training_options_are_seeded_and_spread(fixture_root: Path, tmp_path: Path) -> None:
-    from verl_recipe.adapter import prepare_rl
+    from verl_recipe.rl_parquet import prepare_rl
 
     a = prepare_rl(fixture_root, "training_6k", tmp_path / "a.parquet", seed=0, progress=False)
     b = prepare_rl(fixture_root, "training_6k", tmp_path / "b.parquet", seed=0, progress=False)
@@ -198,7 +198,7 @@ def test_bad_row_is_a_clear_error_or_a_counted_skip(
 
 
 def test_check_media_reports_missing_files(broken_root: Path, tmp_path: Path) -> None:
-    from verl_recipe.adapter import prepare_rl
+    from verl_recipe.rl_parquet import prepare_rl
 
     sample = load_split(broken_root, "validation_L1").records[0]
     sample.image_path(broken_root).unlink()

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from reward_fns.seedbench_r1 import compute_score
-from verl_recipe.adapter import prepare_rl
 from verl_recipe.cpu_step import run_cpu_step
+from verl_recipe.rl_parquet import prepare_rl
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@
   (``RLHFDataset._process_multi_modal_info`` = qwen-vl-utils, then the Continuous Token builder verl's agent
   loop uses) gives the protocol's grids and fits ``data.max_prompt_length``;
 - THE CENTRAL PROMISE: for every validation row, the input ids, pixel values and grids verl builds from the
-  parquet equal those the evaluation face builds (``seedbench_r1.qwen_inputs``, which the lmms-eval model class
+  parquet equal those the evaluation face builds (``seedbench_r1.protocol.qwen_inputs``, which the lmms-eval model class
   calls) from the core's decoded frames and image;
 - ``MultiTurnSFTDataset`` loads the SFT parquet; only assistant tokens carry loss.
 """
@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from seedbench_r1.annotations import load_split
-from seedbench_r1.fixture import CLIPS
-from verl_recipe.adapter import prepare_rl
-from verl_recipe.sft import prepare_sft
+from seedbench_r1.fixtures.seedbench import CLIPS
+from seedbench_r1.protocol.annotations import load_split
+from verl_recipe.rl_parquet import prepare_rl
+from verl_recipe.sft_parquet import prepare_sft
 
 LONG_CLIP = "ek_long_25fps.mp4"  # 9.6 s -> 16 frames
 
@@ -138,10 +138,10 @@ def test_same_inputs_as_the_evaluation_face(
 ) -> None:
     """The central promise: one protocol for training and evaluation, checked on every L1 row. The evaluation
     side is the lmms-eval face itself: the task's docs, ``doc_to_visual`` / ``doc_to_text``, then what the
-    project's model class (``lmms_eval_tasks/model.py``) calls: ``prompt_from_visuals`` and
+    project's model class (``lmms_eval_tasks/models/seedbench_r1_qwen_vl.py``) calls: ``prompt_from_visuals`` and
     ``processor_inputs``."""
-    from lmms_eval_tasks.utils import doc_to_text, doc_to_visual, load_docs
-    from seedbench_r1.qwen_inputs import processor_inputs, prompt_from_visuals
+    from lmms_eval_tasks.seedbench_r1_levels.utils import doc_to_text, doc_to_visual, load_docs
+    from seedbench_r1.protocol.qwen_inputs import processor_inputs, prompt_from_visuals
 
     model = request.getfixturevalue(model_fixture)
     dataset, processor = _rl_dataset([parquet_dir / "validation_L1.parquet"], model, 4096, tmp_path)
@@ -215,8 +215,8 @@ def test_frame_cache_rows_give_the_same_inputs(
     from verl.utils.dataset.rl_dataset import RLHFDataset
     from verl.utils.tokenizer.continuous_token_wiring import create_continuous_token_builder
 
-    from seedbench_r1.frame_cache import extract_frames
-    from seedbench_r1.qwen_inputs import processor_inputs, prompt_from_sample
+    from seedbench_r1.data.extract_frames import extract_frames
+    from seedbench_r1.protocol.qwen_inputs import processor_inputs, prompt_from_sample
     from verl_recipe.dataset import SeedBenchRLHFDataset
 
     cache = tmp_path / "frames"
@@ -262,7 +262,7 @@ def test_frame_cache_rows_give_the_same_inputs(
 
 
 def test_sft_refuses_frame_cache(fixture_root: Path, tmp_path: Path) -> None:
-    from seedbench_r1.errors import UsageError
+    from seedbench_r1.protocol.errors import UsageError
 
     with pytest.raises(UsageError, match="RL rows only"):
         prepare_sft(

@@ -15,9 +15,9 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from seedbench_r1 import rope
-from seedbench_r1.annotations import load_split
-from seedbench_r1.qwen_inputs import processor_inputs, prompt_from_sample
+from seedbench_r1.protocol import rope
+from seedbench_r1.protocol.annotations import load_split
+from seedbench_r1.protocol.qwen_inputs import processor_inputs, prompt_from_sample
 
 
 def _agent_loop_positions(model_path: Path, inputs) -> torch.Tensor:  # noqa: ANN001
@@ -83,7 +83,7 @@ def test_recipes_import_the_hooks_in_workers_and_the_import_applies_them() -> No
     code = (
         "from verl.utils.import_utils import import_external_libs\n"
         "import_external_libs('verl_recipe.worker_hooks')\n"
-        "from seedbench_r1 import rope\n"
+        "from seedbench_r1.protocol import rope\n"
         "assert all(getattr(c, n) is v for c, n, v in rope.verl_patches())\n"
         "from verl.experimental.agent_loop.agent_loop import _agent_loop_registry\n"
         "target = _agent_loop_registry['seedbench_r1_agent']['_target_']\n"

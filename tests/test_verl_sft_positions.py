@@ -1,7 +1,7 @@
 """The SFT recipe's dataset class gives the training forward the positions the evaluation uses.
 
 verl 0.9.1's stock ``MultiTurnSFTDataset`` uses ``tokens_per_second`` 2 for every Qwen-VL model; the recipe's
-``SeedBenchSFTDataset`` recomputes the vision rows with ``seedbench_r1.rope``, which the model class's
+``SeedBenchSFTDataset`` recomputes the vision rows with ``seedbench_r1.protocol.rope``, which the model class's
 transformers path binds into the model (and which vLLM follows: tests/test_lmms_eval_vllm.py).
 """
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from seedbench_r1 import rope
-from verl_recipe.sft import prepare_sft
+from seedbench_r1.protocol import rope
+from verl_recipe.sft_parquet import prepare_sft
 
 
 @pytest.fixture(scope="module")

@@ -18,10 +18,10 @@ def main(model_dir: str, root: str, out: str) -> None:
     from lmms_eval.tasks import TaskManager
     from vllm import SamplingParams
 
-    from lmms_eval_tasks import utils as task_utils
-    from lmms_eval_tasks.model import SeedBenchR1QwenVL
-    from seedbench_r1.annotations import load_split
-    from seedbench_r1.qwen_inputs import processor_inputs, prompt_from_sample
+    from lmms_eval_tasks import tasks_path
+    from lmms_eval_tasks.models.seedbench_r1_qwen_vl import SeedBenchR1QwenVL
+    from seedbench_r1.protocol.annotations import load_split
+    from seedbench_r1.protocol.qwen_inputs import processor_inputs, prompt_from_sample
 
     start = time.perf_counter()
     lm = SeedBenchR1QwenVL(
@@ -40,7 +40,7 @@ def main(model_dir: str, root: str, out: str) -> None:
     result = simple_evaluate(
         model=lm,
         tasks=["seedbench_r1"],
-        task_manager=TaskManager(include_path=str(Path(task_utils.__file__).parent)),
+        task_manager=TaskManager(include_path=str(tasks_path())),
         gen_kwargs="max_new_tokens=24",
         log_samples=True,
     )
@@ -90,9 +90,9 @@ def backend_parity(lm, model_dir: str, root: str) -> list[dict]:  # noqa: ANN001
     import torch
     from vllm import SamplingParams
 
-    from lmms_eval_tasks.model import SeedBenchR1QwenVL
-    from seedbench_r1.annotations import load_split
-    from seedbench_r1.qwen_inputs import processor_inputs, prompt_from_sample
+    from lmms_eval_tasks.models.seedbench_r1_qwen_vl import SeedBenchR1QwenVL
+    from seedbench_r1.protocol.annotations import load_split
+    from seedbench_r1.protocol.qwen_inputs import processor_inputs, prompt_from_sample
 
     hf = SeedBenchR1QwenVL(pretrained=model_dir, backend="hf")
     greedy = SamplingParams(max_tokens=32, temperature=0, logprobs=0)
@@ -138,7 +138,7 @@ def backend_parity(lm, model_dir: str, root: str) -> list[dict]:  # noqa: ANN001
 def _hf_logprobs_of(model, inputs, tokens: list[int]) -> list[float]:  # noqa: ANN001
     import torch
 
-    from seedbench_r1.parity_logprobs import token_logprobs
+    from seedbench_r1.parity.logprobs import token_logprobs
 
     n = inputs["input_ids"].shape[1]
     extra = torch.tensor([tokens])

@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _load_lockfile():
     # By path: the package's __init__ imports PIL and numpy, which the interpreter running this may lack.
-    spec = importlib.util.spec_from_file_location("_lockfile", ROOT / "seedbench_r1" / "lockfile.py")
+    spec = importlib.util.spec_from_file_location("_lockfile", ROOT / "seedbench_r1" / "env" / "locks.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -1,4 +1,4 @@
-"""SEED-Bench-R1 for verl 0.9.1: the parquet adapter (RL and SFT rows), hydra recipes and run scripts.
+"""SEED-Bench-R1 for verl 0.9.1: the parquet writers (RL and SFT rows), hydra recipes and run scripts.
 
 Thin glue over :mod:`seedbench_r1`: the prompt, options, frame rule and sizes all come from the core. The hydra
 YAMLs and ``run_*.sh`` scripts live beside this file; :func:`recipe_dir` gives their folder for

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seedbench_r1.errors import UsageError
-from verl_recipe.inputs import check_model_dir, check_row_media, read_rl_parquet
+from seedbench_r1.protocol.errors import UsageError
+from verl_recipe.preflight import check_model_dir, check_row_media, read_rl_parquet
 
 
 @dataclass

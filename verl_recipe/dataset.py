@@ -3,7 +3,7 @@
 verl hands a ``{"video": [frame paths], ...}`` entry to qwen-vl-utils 0.0.14, whose frame-list path resizes
 every frame with the wrong factor (patch 28 x merge 2 = 56: 252 -> 224) and then back to 252, and replaces the
 clip's fps and frame indices with made-up ones. This class reads cached clips with the core's reader
-(:func:`seedbench_r1.frame_cache.load_cached_clip`: the protocol's uint8 252 x 252 frames and the clip's real
+(:func:`seedbench_r1.protocol.frame_cache.load_cached_clip`: the protocol's uint8 252 x 252 frames and the clip's real
 source fps, sampled indices and frame count), exactly what decoding the clip gives. Everything else (clip
 paths, images) goes through verl's own code. The GRPO recipes name it in ``data.custom_cls``; verl's agent loop
 uses the same class for rollout inputs.
@@ -24,7 +24,7 @@ from typing import Any
 import torch
 from verl.utils.dataset.rl_dataset import RLHFDataset
 
-from seedbench_r1.frame_cache import load_cached_clip
+from seedbench_r1.protocol.frame_cache import load_cached_clip
 from verl_recipe.media import cached_clip_of
 
 

@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from seedbench_r1.protocol.annotations import VALIDATION_SPLITS
+from seedbench_r1.protocol.names import DATA_SOURCES
 from seedbench_r1.report.curves import read_jsonl
 
 # |p_rollout - p_actor| per response token (probabilities, verl's debug metric) and the Pearson correlation of
@@ -31,7 +33,7 @@ PEARSON_MIN = 0.98
 # A prompt holding a full 16-frame clip at 252 x 252 has 8 x 81 video tokens and 81 image tokens: a run whose
 # longest prompt is shorter never gave the model a whole clip.
 FULL_CLIP_PROMPT_MIN = 8 * 81 + 81
-LEVELS = ("seedbench_r1_l1", "seedbench_r1_l2", "seedbench_r1_l3")
+LEVELS = tuple(DATA_SOURCES[s] for s in VALIDATION_SPLITS)  # verl groups validation by data_source
 # HF and vLLM backends, both bf16 and greedy: answers may flip where two options are near-tied.
 AGREEMENT_MIN = 0.8
 ACC_DIFF_MAX = 0.1
@@ -214,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.log.is_file():
         print(f"gpu_check: error: {args.log}: no such file (the smoke run's file logger)", file=sys.stderr)
         return 1
-    from seedbench_r1.errors import SeedBenchError
+    from seedbench_r1.protocol.errors import SeedBenchError
 
     try:
         results = verdicts(

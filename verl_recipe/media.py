@@ -3,17 +3,17 @@
 verl 0.9.1 hands each ``videos`` / ``images`` entry unchanged to qwen-vl-utils (``fetch_video`` /
 ``fetch_image``) inside the rollout workers, so the entry carries the protocol itself: the frame rule as
 ``fps`` / ``min_frames`` / ``max_frames`` and the 252 x 252 size as ``resized_height`` / ``resized_width``
-(:func:`seedbench_r1.protocol.video_spec`); no clip is opened here.
+(:func:`seedbench_r1.protocol.constants.video_spec`); no clip is opened here.
 
 Paths are written ABSOLUTE: qwen-vl-utils opens them as given, in Ray workers whose working directory is not
 the launch directory. ``media_root`` is the dataset root as the training machines see it, so a parquet can be
 prepared on one machine and used on a cluster that mounts the data elsewhere.
 
-With a frame cache (``seedbench-r1 extract-frames``, :mod:`seedbench_r1.frame_cache`), a clip becomes its list
+With a frame cache (``seedbench-r1 extract-frames``, :mod:`seedbench_r1.protocol.frame_cache`), a clip becomes its list
 of cached 252 x 252 PNG frames plus the clip's metadata (:func:`video_entry` writes it, :func:`cached_clip_of`
 reads it back). qwen-vl-utils 0.0.14 would resample such a frame list (252 -> 224 -> 252), so the recipes read
 these rows through :class:`verl_recipe.dataset.SeedBenchRLHFDataset`, which loads the frames with the core's
-reader (:func:`seedbench_r1.frame_cache.load_cached_clip`): bit-identical to decoding the clip. verl's SFT
+reader (:func:`seedbench_r1.protocol.frame_cache.load_cached_clip`): bit-identical to decoding the clip. verl's SFT
 dataset has no such hook, so SFT parquet is written with clip paths only.
 """
 
@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from seedbench_r1.errors import MediaError, UsageError
-from seedbench_r1.protocol import image_spec, video_spec
-from seedbench_r1.root import media_path
+from seedbench_r1.protocol.constants import image_spec, video_spec
+from seedbench_r1.protocol.errors import MediaError, UsageError
+from seedbench_r1.protocol.root import media_path
 
 if TYPE_CHECKING:
-    from seedbench_r1.frame_cache import CachedVideo
+    from seedbench_r1.protocol.frame_cache import CachedVideo
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def video_entry(relpath: str, layout: MediaLayout, *, who: str = "") -> dict[str
     if layout.frame_cache is None:
         # The core's path rule applied to the root the training machines see.
         return {"video": str(media_path(layout.media_root, relpath)), **video_spec()}
-    from seedbench_r1.frame_cache import cached_video_for
+    from seedbench_r1.protocol.frame_cache import cached_video_for
 
     cached = cached_video_for(layout.root, relpath, layout.frame_cache)
     if cached is None:
@@ -96,7 +96,7 @@ def video_entry(relpath: str, layout: MediaLayout, *, who: str = "") -> dict[str
 
 def cached_clip_of(entry: dict[str, Any]) -> CachedVideo:
     """The cached clip a frame-list ``videos`` entry (written by :func:`video_entry`) names."""
-    from seedbench_r1.frame_cache import CachedVideo
+    from seedbench_r1.protocol.frame_cache import CachedVideo
 
     return CachedVideo(
         frames=[Path(p) for p in entry["video"]],
@@ -111,7 +111,7 @@ def image_entry(relpath: str, layout: MediaLayout, *, who: str = "") -> dict[str
     """The ``images`` entry of one observation image (the cached 252 x 252 PNG when a cache is used)."""
     if layout.frame_cache is None:
         return {"image": str(media_path(layout.media_root, relpath)), **image_spec()}
-    from seedbench_r1.frame_cache import cached_image_for
+    from seedbench_r1.protocol.frame_cache import cached_image_for
 
     cached = cached_image_for(layout.root, relpath, layout.frame_cache)
     if cached is None:

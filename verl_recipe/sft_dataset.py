@@ -4,8 +4,8 @@ verl 0.9.1's SFT dataset computes Qwen-VL position ids with ``verl.models.transf
 which fixes ``tokens_per_second`` at 2 for every model: a Qwen2-VL clip's 8 frame groups get temporal positions
 0, 2, ..., 14 instead of 0..7 and the text after it starts later than under transformers or vLLM, so the SFT
 baseline would be trained under other positions than it is evaluated under. This class recomputes the three
-vision rows of ``position_ids`` with :func:`seedbench_r1.rope.rope_index`, the convention the model class's
-transformers path and vLLM use (PROTOCOL.md 9). Set by the recipe as ``data.custom_cls``.
+vision rows of ``position_ids`` with :func:`seedbench_r1.protocol.rope.rope_index`, the convention the model class's
+transformers path and vLLM use (docs/protocol.md). Set by the recipe as ``data.custom_cls``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 
 from verl.utils.dataset.multiturn_sft_dataset import MultiTurnSFTDataset
 
-from seedbench_r1 import rope
+from seedbench_r1.protocol import rope
 
 # Qwen2.5-VL's vision config has tokens_per_second 2 in every released size; Qwen2-VL has no temporal scaling.
 _TOKENS_PER_SECOND = {"Qwen2_5_VLProcessor": 2.0, "Qwen2VLProcessor": None}

@@ -42,7 +42,7 @@ def _data_config() -> Any:
 def token_lengths(
     rows: list[dict[str, Any]], schema: pa.Schema, processor: str, *, progress: bool = True
 ) -> Iterator[int]:
-    """The trainer's sequence length of each row, in order (rows as :func:`verl_recipe.sft.sft_row` builds)."""
+    """The trainer's sequence length of each row, in order (rows as :func:`verl_recipe.sft_parquet.sft_row` builds)."""
     os.environ.setdefault("FORCE_QWENVL_VIDEO_READER", "decord")  # the recipe's reader (set before import)
     from tqdm import tqdm
     from verl.trainer.sft_trainer import create_sft_dataset

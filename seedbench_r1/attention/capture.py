@@ -89,7 +89,7 @@ def response_attention(
     model: Any, inputs: Mapping[str, Any], response_ids: Sequence[int], layers: Sequence[int]
 ) -> Any:
     """Teacher-force ``response_ids`` after the prompt ``inputs`` (one row, as
-    :func:`seedbench_r1.qwen_inputs.processor_inputs` returns it) and return the (response, prompt + response)
+    :func:`seedbench_r1.protocol.qwen_inputs.processor_inputs` returns it) and return the (response, prompt + response)
     attention rows, averaged over heads and ``layers``."""
     import torch
 
@@ -98,7 +98,7 @@ def response_attention(
         raise ValueError(f"one prompt at a time, got a batch of {prompt_ids.shape[0]}")
     extra = torch.tensor([list(response_ids)], dtype=prompt_ids.dtype, device=prompt_ids.device)
     ids = torch.cat([prompt_ids, extra], dim=1)
-    # the response is text: token type 0 for the positions (seedbench_r1/rope.py reads them)
+    # the response is text: token type 0 for the positions (seedbench_r1/protocol/rope.py reads them)
     types = torch.cat([inputs["mm_token_type_ids"], torch.zeros_like(extra)], dim=1)
     capture = ResponseAttention(model, layers, query_start=prompt_ids.shape[1])
     with eager_text_attention(model), capture, torch.inference_mode():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from seedbench_r1.errors import UsageError
+from seedbench_r1.protocol.errors import UsageError
 
 ALL = "all"
 _ITEM = re.compile(r"^(\d+)(?:-(\d+))?$")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from seedbench_r1.annotations import SPLITS
+from seedbench_r1.protocol.annotations import SPLITS
 from seedbench_r1.report.io import json_lines
 from seedbench_r1.report.results import (
     LOG_KEY,

@@ -10,7 +10,7 @@ from typing import Any
 from seedbench_r1.attention.shares import maps, shares, span_profile
 from seedbench_r1.attention.spans import SPAN_NAMES
 from seedbench_r1.attention.tokens import TokenLayout
-from seedbench_r1.errors import UsageError
+from seedbench_r1.protocol.errors import UsageError
 from seedbench_r1.report.io import JSON_ERRORS
 
 REQUIRED_KEYS = (

@@ -8,15 +8,14 @@ need not give the tokens the model generated; ``retokenized_exact`` says whether
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from seedbench_r1.errors import SeedBenchError
+from seedbench_r1.protocol.errors import SeedBenchError
 
-# The shared settings of the seedbench_r1_l1/_l2/_l3 tasks, generation_kwargs among them.
-TASK_TEMPLATE = "_default_template.yaml"
+# The settings every task of the project shares, generation_kwargs among them (in lmms_eval_tasks/).
+TASK_TEMPLATE = "_r1_protocol.yaml"
 
 
 class _TaskLoader(yaml.SafeLoader):
@@ -30,9 +29,9 @@ def task_gen_kwargs(max_new_tokens: int | None = None) -> dict[str, Any]:
     """The SEED-Bench-R1 tasks' ``generation_kwargs`` (greedy, 1024 new tokens), ``max_new_tokens`` overridden.
 
     ``until`` is left out: the tasks set none (``until: []``), and a stop string would cut text, not tokens."""
-    import lmms_eval_tasks
+    from lmms_eval_tasks import tasks_path
 
-    path = Path(lmms_eval_tasks.__file__).with_name(TASK_TEMPLATE)
+    path = tasks_path() / TASK_TEMPLATE
     data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TaskLoader)
     kwargs = dict(data["generation_kwargs"])
     if kwargs.pop("until", None):
@@ -44,7 +43,7 @@ def task_gen_kwargs(max_new_tokens: int | None = None) -> dict[str, Any]:
 
 def load_model(path: str, device: str | None, dtype: str | None) -> Any:
     """The lmms-eval model class on the HF backend (its sdpa attention, dtype and M-RoPE convention)."""
-    from lmms_eval_tasks.model import SeedBenchR1QwenVL
+    from lmms_eval_tasks.models.seedbench_r1_qwen_vl import SeedBenchR1QwenVL
 
     return SeedBenchR1QwenVL(pretrained=path, backend="hf", device=device, dtype=dtype, batch_size=1)
 

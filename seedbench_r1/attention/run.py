@@ -1,7 +1,7 @@
 """``seedbench-r1 attention``: per model and sample, the response's attention to the video, the image and the
 text, written as ``<out>/<model>/<sample_id>.json`` and ``.png``; resumable; optionally summarised.
 
-Order per sample: the protocol's inputs (:func:`seedbench_r1.qwen_inputs.processor_inputs` through the lmms-eval
+Order per sample: the protocol's inputs (:func:`seedbench_r1.protocol.qwen_inputs.processor_inputs` through the lmms-eval
 model class), the response (generated greedily with the task's settings, or logged by an lmms-eval run and
 re-tokenized), one teacher-forced forward pass with eager attention in the language model
 (:mod:`.capture`), the token kinds (:mod:`.tokens`), the spans (:mod:`.spans`), the shares and maps
@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seedbench_r1.annotations import SPLITS, validation_samples
 from seedbench_r1.attention.layers import parse_layers, resolve_layers
 from seedbench_r1.attention.record import check_record
-from seedbench_r1.errors import SeedBenchError, UsageError
-from seedbench_r1.root import resolve_root
-from seedbench_r1.schema import Sample
+from seedbench_r1.protocol.annotations import SPLITS, validation_samples
+from seedbench_r1.protocol.errors import SeedBenchError, UsageError
+from seedbench_r1.protocol.root import resolve_root
+from seedbench_r1.protocol.schema import Sample
 
 SUPPORTED = ("qwen2_vl", "qwen2_5_vl")
 
@@ -254,7 +254,7 @@ class _ModelWorker:
 
     def redraw(self, record: dict[str, Any], sample: Sample, png_path: Path) -> None:
         from seedbench_r1.attention.plot import draw
-        from seedbench_r1.qwen_inputs import prompt_from_sample
+        from seedbench_r1.protocol.qwen_inputs import prompt_from_sample
 
         draw(record, prompt_from_sample(sample, self.root), png_path)
 
@@ -286,14 +286,14 @@ class _ModelWorker:
 
     def analyse(self, sample: Sample, json_path: Path, png_path: Path) -> dict[str, Any]:
         """Inputs, response, attention pass, record; the PNG, then the JSON (the done mark)."""
-        from lmms_eval_tasks.utils import PARSER_MODE
-        from seedbench_r1.answer import score_response
+        from lmms_eval_tasks.seedbench_r1_levels.utils import PARSER_MODE
         from seedbench_r1.attention.capture import response_attention
         from seedbench_r1.attention.plot import draw
         from seedbench_r1.attention.record import build_record
         from seedbench_r1.attention.spans import response_spans
         from seedbench_r1.attention.tokens import SpecialIds, build_layout
-        from seedbench_r1.qwen_inputs import prompt_from_sample
+        from seedbench_r1.protocol.answer import score_response
+        from seedbench_r1.protocol.qwen_inputs import prompt_from_sample
         from seedbench_r1.report.io import write_text
 
         lm = self._model()

@@ -6,7 +6,7 @@ tokenizer's own byte-level alphabet, so the mapping is exact even where one char
 
 - ``think``: from the first ``<think>`` to the end of the next ``</think>``; an unclosed ``<think>`` runs to
   the end; a ``</think>`` before any ``<think>`` (a template that prefilled the opening tag) makes everything
-  up to it the think span (the answer parser's reading of ``<think>``, seedbench_r1/answer.py);
+  up to it the think span (the answer parser's reading of ``<think>``, seedbench_r1/protocol/answer.py);
 - ``answer``: the first ``<answer>`` outside the think span to the end of the next ``</answer>`` (or to the
   end when it is not closed);
 - a token belongs to a span when its bytes overlap the span's bytes (a token holding ``>`` plus the next

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from seedbench_r1.errors import SeedBenchError, UsageError
+from seedbench_r1.protocol.errors import SeedBenchError, UsageError
 from seedbench_r1.report.io import write_text, write_with
 from seedbench_r1.report.table import md_table
 

@@ -1,7 +1,7 @@
 """Chain-of-thought SFT data by rejection sampling (``seedbench-r1 distill-cot``): docs/distill.md.
 
-Teachers sample K responses per training row from the protocol's prompt (the seeded options of the verl
-adapter, never the gold); a response is accepted when the strict parser reads the gold letter and the format
+Teachers sample K responses per training row from the protocol's prompt (the seeded options of the RL
+parquet writer, never the gold); a response is accepted when the strict parser reads the gold letter and the format
 rule holds; one accepted response per row is kept by a seeded rule; rows no teacher answers go to the next one.
 """
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seedbench_r1.errors import UsageError
+from seedbench_r1.protocol.errors import UsageError
 
 FORMAT = 1
 # Header keys a resumed run must share with the journal: each changes which rows are accepted.

@@ -24,7 +24,7 @@ from seedbench_r1.distill.journal import (
 )
 from seedbench_r1.distill.stats import RunStats, run_stats, write_stats
 from seedbench_r1.distill.validate import validate_output
-from seedbench_r1.errors import UsageError
+from seedbench_r1.protocol.errors import UsageError
 
 
 @dataclass

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from seedbench_r1.answer import ScoreResult, score_response
-from seedbench_r1.content import prompt_content
-from seedbench_r1.errors import UsageError
-from seedbench_r1.schema import Sample, TrainingSample
+from seedbench_r1.protocol.answer import ScoreResult, score_response
+from seedbench_r1.protocol.content import prompt_content
+from seedbench_r1.protocol.errors import UsageError
+from seedbench_r1.protocol.schema import Sample, TrainingSample
 
 # The full training set's file name is not published: `--split training_full` finds it the way `download`
 # names it (see download.full_training_files).
@@ -27,7 +27,7 @@ FULL_TRAINING_ALIAS = "training_full"
 
 @dataclass(frozen=True)
 class WorkRow:
-    """One training row with its four options built by the verl adapter's seeded rule."""
+    """One training row with its four options built by the RL parquet writer's seeded rule."""
 
     index: int  # position among the split's loaded records (shards and resume key rows by it)
     sample: Sample
@@ -41,8 +41,8 @@ def resolve_split(root: Path, split: str) -> str:
     """``training_full`` -> the full training file under ``<root>/annotations``; anything else unchanged."""
     if split != FULL_TRAINING_ALIAS:
         return split
-    from seedbench_r1.annotations import annotation_dir, split_info
-    from seedbench_r1.download import full_training_files
+    from seedbench_r1.data.download import full_training_files
+    from seedbench_r1.protocol.annotations import annotation_dir, split_info
 
     folder = annotation_dir(root)
     names = [p.name for p in sorted(folder.glob("*")) if p.is_file()]
@@ -61,7 +61,7 @@ def load_rows(
 ) -> tuple[Any, list[WorkRow]]:
     """(the loaded split, its rows as four-option questions under ``seed``). Training rows only: the teacher
     must never see a gold it could copy, and validation rows are not training data."""
-    from seedbench_r1.annotations import load_split
+    from seedbench_r1.protocol.annotations import load_split
 
     data = load_split(root, split, on_error=on_error)
     if data.info.kind != "training":

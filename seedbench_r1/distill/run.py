@@ -42,7 +42,7 @@ from seedbench_r1.distill.rows import (
 from seedbench_r1.distill.stats import RunStats, run_stats, write_stats
 from seedbench_r1.distill.teachers import Completion, Teacher, default_batch_size, load_teacher
 from seedbench_r1.distill.validate import validate_output
-from seedbench_r1.errors import MediaError, UsageError
+from seedbench_r1.protocol.errors import MediaError, UsageError
 
 # A hub id as huggingface_hub accepts it: "name" or "org/name", no leading "." or "-".
 _HUB_ID = re.compile(r"[A-Za-z0-9_][\w.-]*(/[A-Za-z0-9_][\w.-]*)?")
@@ -140,7 +140,7 @@ def distill(
     on_batch: BatchHook | None = None,
 ) -> DistillReport:
     """Run (or resume) a distillation; returns after the output is validated and the statistics written."""
-    from seedbench_r1.root import resolve_root
+    from seedbench_r1.protocol.root import resolve_root
 
     cfg.check()
     root = resolve_root(cfg.root)
@@ -242,7 +242,7 @@ PromptOrError = Any  # a VisionPrompt, or the reason (str) its media could not b
 
 
 def _prompt(row: WorkRow, root: Path) -> PromptOrError:
-    from seedbench_r1.qwen_inputs import prompt_from_sample
+    from seedbench_r1.protocol.qwen_inputs import prompt_from_sample
 
     try:
         return prompt_from_sample(row.sample, root)

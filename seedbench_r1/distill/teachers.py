@@ -1,7 +1,7 @@
 """Teachers: K sampled responses per row, each row sampled with its own seed, through the lmms-eval model class.
 
-Both backends are the project's model class (``lmms_eval_tasks.model.SeedBenchR1QwenVL``): its inputs
-(:mod:`seedbench_r1.qwen_inputs`), its generation config (the checkpoint's, then the run's sampling knobs) and,
+Both backends are the project's model class (``lmms_eval_tasks.models.seedbench_r1_qwen_vl.SeedBenchR1QwenVL``): its inputs
+(:mod:`seedbench_r1.protocol.qwen_inputs`), its generation config (the checkpoint's, then the run's sampling knobs) and,
 for vLLM, its request building and SamplingParams. What this module adds is the per-row randomness:
 
 - ``vllm``: one request per row with ``n=K`` and ``SamplingParams.seed`` = the row's seed (vLLM seeds the K
@@ -44,7 +44,7 @@ def default_batch_size(backend: str, samples: int, device: str) -> int:
     slowest responses of each generate call leave the GPU idle only briefly."""
     if backend == "vllm":
         return 256
-    from lmms_eval_tasks.model import default_batch_size as sequences
+    from lmms_eval_tasks.models.seedbench_r1_qwen_vl import default_batch_size as sequences
 
     return max(1, sequences(device) // samples)
 
@@ -57,7 +57,7 @@ def load_teacher(
     engine_args: dict[str, Any] | None = None,
 ) -> Teacher:
     """The model class for ``name``; ``engine_args`` go to ``vllm.LLM`` beside the model class's own."""
-    from lmms_eval_tasks.model import SeedBenchR1QwenVL
+    from lmms_eval_tasks.models.seedbench_r1_qwen_vl import SeedBenchR1QwenVL
 
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")

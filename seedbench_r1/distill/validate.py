@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from seedbench_r1.answer import score_response
 from seedbench_r1.distill.journal import JournalData
-from seedbench_r1.errors import SeedBenchError
+from seedbench_r1.protocol.answer import score_response
+from seedbench_r1.protocol.errors import SeedBenchError
 
 
 class DistillOutputError(SeedBenchError):
@@ -18,8 +18,8 @@ class DistillOutputError(SeedBenchError):
 
 def validate_output(out: Path, data: JournalData) -> int:
     """Checks ``out`` against the journal ``data``; returns the number of rows. Raises DistillOutputError."""
-    from seedbench_r1.annotations import load_split
-    from seedbench_r1.schema import CotSample
+    from seedbench_r1.protocol.annotations import load_split
+    from seedbench_r1.protocol.schema import CotSample
 
     expected = data.kept_rows()
     if not expected:

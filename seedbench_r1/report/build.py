@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seedbench_r1.protocol import OPTION_LETTERS
+from seedbench_r1.protocol.constants import OPTION_LETTERS
 from seedbench_r1.report import length, table
 from seedbench_r1.report.io import write_text
 from seedbench_r1.report.lvb import LVB, LVB_COLUMNS, LVB_PAPER_ROWS, LVB_TICKS

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from seedbench_r1.errors import SeedBenchError
+from seedbench_r1.protocol.errors import SeedBenchError
 from seedbench_r1.report.io import json_lines, write_text, write_with
 
 ACC_KEYS = ("critic/score/mean", "critic/rewards/mean")

@@ -1,7 +1,7 @@
-"""The paper's Table 3 (LongVideoBench validation, transfer; PROTOCOL.md section 11) as counts; its columns.
+"""The paper's Table 3 (LongVideoBench validation, transfer; docs/protocol.md, LongVideoBench) as counts; its columns.
 
 Columns: the four duration groups, the two levels, overall (:data:`LVB_COLUMNS`; labels and sizes from
-:mod:`seedbench_r1.longvideobench`). The paper prints percentages only. Group counts are those the printed
+:mod:`seedbench_r1.longvideobench.loader`). The paper prints percentages only. Group counts are those the printed
 percentages imply on the release's group sizes (189 / 172 / 412 / 564); level counts are
 ``round(printed x total / 100)`` on 625 / 712, and each reproduces its printed value. Group and level counts
 sum to the same number per row (440 / 535 / 580), which is used as the overall count; the printed overall
@@ -11,15 +11,16 @@ Vanilla / Hobbies typo is (``printed ...†`` and a note).
 
 from __future__ import annotations
 
-from lmms_eval_tasks import LVB_TASK
-from lmms_eval_tasks.lvb_utils import ACC_METRIC, DURATION_METRICS, LEVEL_METRICS, LOG_KEY
-from seedbench_r1.longvideobench import (
+from seedbench_r1.longvideobench.loader import (
     DURATION_GROUPS,
     EXPECTED_GROUPS,
     EXPECTED_LEVELS,
     EXPECTED_TOTAL,
     LEVELS,
 )
+from seedbench_r1.protocol.names import LVB_ACC_METRIC as ACC_METRIC
+from seedbench_r1.protocol.names import LVB_LOG_KEY as LOG_KEY
+from seedbench_r1.protocol.names import LVB_TASK, lvb_duration_metric, lvb_level_metric
 from seedbench_r1.report.paper import Cell, Column
 
 LVB = "LVB"  # the "level" of Table-3 columns and LongVideoBench samples (sample keys are ("LVB", id))
@@ -41,10 +42,10 @@ def _columns() -> tuple[Column, ...]:
 
 # Table 3's column order: (8,15]; (15,60]; (180,600]; (900,3600]; L1 Perception; L2 Relation; overall.
 LVB_COLUMNS: tuple[Column, ...] = _columns()
-# The results-file metric of each column (lmms_eval_tasks/longvideobench_r1.yaml).
+# The results-file metric of each column (lmms_eval_tasks/longvideobench_r1/longvideobench_r1.yaml).
 LVB_METRIC = {
-    **{f"lvb_{g}": DURATION_METRICS[g] for g in DURATION_GROUPS},
-    **{f"lvb_{key}": LEVEL_METRICS[key] for key, _label in LEVELS.values()},
+    **{f"lvb_{g}": lvb_duration_metric(g) for g in DURATION_GROUPS},
+    **{f"lvb_{key}": lvb_level_metric(key) for key, _label in LEVELS.values()},
     OVERALL: ACC_METRIC,
 }
 LVB_TICKS = [c.label.replace(" ", "\n") for c in LVB_COLUMNS]  # chart x labels

@@ -1,4 +1,4 @@
-"""The paper's Table 2 (Qwen2-VL-7B-Instruct; PROTOCOL.md section 3) as counts, and the report's columns.
+"""The paper's Table 2 (Qwen2-VL-7B-Instruct; docs/protocol.md) as counts, and the report's columns.
 
 The paper prints percentages only; the counts are the ones those percentages imply on the full splits
 (L1 2432, L2 923, L3 1321; L3 domains 439 / 295 / 183 / 404). Every printed value is k/n rounded to two
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from seedbench_r1.annotations import EXPECTED_L3_DOMAINS, SPLITS
-from seedbench_r1.protocol import DOMAINS
+from seedbench_r1.protocol.annotations import EXPECTED_L3_DOMAINS, SPLITS
+from seedbench_r1.protocol.constants import DOMAINS
 
 
 @dataclass(frozen=True)

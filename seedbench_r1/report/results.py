@@ -30,25 +30,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seedbench_r1.errors import SeedBenchError
-from seedbench_r1.longvideobench import DURATION_GROUPS, EXPECTED_TOTAL
-from seedbench_r1.longvideobench import LEVELS as LVB_LEVELS
-from seedbench_r1.protocol import DOMAINS, LETTERS, OPTION_LETTERS, canonical_domain
+from seedbench_r1.longvideobench.loader import DURATION_GROUPS, EXPECTED_TOTAL
+from seedbench_r1.longvideobench.loader import LEVELS as LVB_LEVELS
+from seedbench_r1.protocol.constants import LETTERS, OPTION_LETTERS, canonical_domain
+from seedbench_r1.protocol.errors import SeedBenchError
+from seedbench_r1.protocol.names import (
+    ACC_METRIC,
+    DOMAIN_METRICS,
+    FORMAT_METRIC,
+    GROUP_NAME,
+    LEVEL_TASKS,
+    LOG_KEY,
+    NO_ANSWER_METRIC,
+)
 from seedbench_r1.report.io import JSON_ERRORS, json_lines
 from seedbench_r1.report.lvb import LOG_KEY as LVB_LOG_KEY
 from seedbench_r1.report.lvb import LVB, LVB_COLUMNS, LVB_METRIC, LVB_TASK, OVERALL
 from seedbench_r1.report.paper import COLUMNS, LEVELS, Cell, Column
 
-# Names the project's lmms-eval tasks use (lmms_eval_tasks/; issue 4).
-TASK_OF_LEVEL = {"L1": "seedbench_r1_l1", "L2": "seedbench_r1_l2", "L3": "seedbench_r1_l3"}
-GROUP_TASK = "seedbench_r1"
-ACC_METRIC = "seedbench_r1_acc"
-FORMAT_METRIC = "format_rate"
-NO_ANSWER_METRIC = "no_answer_rate"
-DOMAIN_METRIC = {key: f"domain_{key}_acc" for _, key in DOMAINS.values()}
-# The per-sample record lmms_eval_tasks.utils.process_results adds for --log_samples (sample_id, split,
-# pred, gold, domain); read first, before the metric payloads.
-LOG_KEY = "seedbench_r1_parsed"
+# The tasks' names (seedbench_r1.protocol.names); LOG_KEY's record is read first, before the metric payloads.
+TASK_OF_LEVEL = LEVEL_TASKS
+GROUP_TASK = GROUP_NAME
+DOMAIN_METRIC = DOMAIN_METRICS
 
 # Field names looked up in a logged sample line and inside its per-metric payloads (the values
 # process_results returned, which lmms-eval merges into the line). First match wins.
@@ -403,7 +406,7 @@ def _fill_domains_from_dataset(
             why = "no logged samples and the run did not cover the whole L3 split"
         else:
             try:
-                from seedbench_r1.annotations import load_split
+                from seedbench_r1.protocol.annotations import load_split
 
                 data = load_split(root, "validation_L3")
                 totals = Counter(getattr(r, "domain", "") for r in data)

@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from seedbench_r1.protocol import LETTERS
+from seedbench_r1.protocol.constants import LETTERS
 from seedbench_r1.report.paper import (
     COLUMNS,
     LEVELS,
