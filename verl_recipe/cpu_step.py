@@ -10,6 +10,7 @@ advantages. It proves the wiring (and shows the token counts) before GPU time is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,6 @@ def run_cpu_step(
     import numpy as np
     import torch
     from transformers import AutoConfig, AutoModelForImageTextToText, AutoProcessor
-    from verl import DataProto
     from verl.experimental.reward_loop.reward_loop import RewardLoopWorker
     from verl.trainer.ppo.core_algos import compute_grpo_outcome_advantage
     from verl.trainer.ppo.utils import create_rl_dataset
@@ -116,7 +116,7 @@ def run_cpu_step(
             response_ids.append(seq)
             groups.append(i)
 
-    batch = _to_data_proto(DataProto, rows, prompt_ids, response_ids, groups, tokenizer.pad_token_id)
+    batch = rollout_batch(rows, prompt_ids, response_ids, groups, tokenizer.pad_token_id)
     worker = RewardLoopWorker(cfg)
     outputs = worker.loop.run_until_complete(worker.compute_score_batch(batch))
     scores = [float(o["reward_score"]) for o in outputs]
@@ -140,10 +140,19 @@ def run_cpu_step(
     )
 
 
-def _to_data_proto(data_proto, rows, prompt_ids, response_ids, groups, pad_id):  # noqa: ANN001, ANN202
-    """Left-padded prompts and right-padded responses, as verl's rollout hands them to the reward loop."""
+def rollout_batch(
+    rows: Sequence[dict[str, Any]],
+    prompt_ids: Sequence[Sequence[int]],
+    response_ids: Sequence[Sequence[int]],
+    groups: Sequence[Any],
+    pad_id: int,
+) -> Any:
+    """verl's ``DataProto`` of a rollout, as its rollout hands it to the reward loop: left-padded prompts,
+    right-padded responses (trailing ``pad_id`` is padding, not response), each row's ``data_source`` /
+    ``reward_model`` / ``extra_info``, and the prompt group of each response as its ``uid``."""
     import numpy as np
     import torch
+    from verl import DataProto
 
     p_len = max(map(len, prompt_ids))
     r_len = max(map(len, response_ids))
@@ -160,7 +169,7 @@ def _to_data_proto(data_proto, rows, prompt_ids, response_ids, groups, pad_id): 
             valid -= 1
         responses[j, :valid] = torch.tensor(r[:valid], dtype=torch.long)
         attention[j, p_len : p_len + valid] = 1
-    return data_proto.from_dict(
+    return DataProto.from_dict(
         tensors={
             "prompts": prompts,
             "responses": responses,

@@ -27,7 +27,7 @@ from seedbench_r1.report.curves import read_jsonl
 # |p_rollout - p_actor| per response token (probabilities, verl's debug metric) and the Pearson correlation of
 # the two. Engineering bounds for bf16 vLLM against a bf16 FSDP actor: verl's rollout-mismatch reports put
 # healthy runs around 1e-3 and a correlation above 0.99; a model whose rollout never saw the clip, or stale
-# rollout weights, is far outside both. Float32 on CPU gives 3e-5 (tests/test_train.py).
+# rollout weights, is far outside both. Float32 on CPU gives 3e-5 (tests/verl_face/test_train.py).
 PROBS_DIFF_MEAN_MAX = 0.01
 PEARSON_MIN = 0.98
 # A prompt holding a full 16-frame clip at 252 x 252 has 8 x 81 video tokens and 81 image tokens: a run whose

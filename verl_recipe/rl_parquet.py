@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypedDict
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -39,6 +39,9 @@ from seedbench_r1.protocol.content import prompt_content
 from seedbench_r1.protocol.errors import AnnotationError, MediaError, UsageError
 from seedbench_r1.protocol.schema import Sample, TrainingSample
 from verl_recipe.media import MediaLayout, image_entry, media_types, video_entry
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 ABILITY = "egocentric_planning"
 # verl splits the prompt string on these; a question containing one would desynchronise the media lists.
@@ -371,54 +374,98 @@ def media_exists(row: dict[str, Any]) -> None:
             raise err
 
 
+class ConvertOptions(TypedDict, total=False):
+    """``prepare-verl``'s options, taken by both parquet writers (:func:`prepare_rl` and
+    :func:`verl_recipe.sft_parquet.prepare_sft`); every key is optional."""
+
+    media_root: str | os.PathLike[str] | None  # name the media under this root (as the training nodes see it)
+    frame_cache: str | os.PathLike[str] | None  # RL rows only: name the cached frames instead of the clips
+    on_error: Literal["raise", "skip"]  # a bad row stops the run (default) or is skipped and listed
+    check_media: bool  # a row whose media file is missing is a bad row
+    progress: bool  # a progress bar on stderr (default on)
+    overwrite: bool  # replace an existing output (default on here; the CLI's default is off)
+
+
+@dataclass
+class Conversion:
+    """One split on its way to parquet: its records, how media are named, the report, the options."""
+
+    data: SplitData
+    layout: MediaLayout
+    report: ConvertReport
+    options: ConvertOptions
+    start: float
+
+    def rows(self, build: Callable[[Any, int], dict[str, Any]]) -> list[dict[str, Any]]:
+        return convert_rows(
+            self.data,
+            build,
+            self.report,
+            on_error=self.options.get("on_error", "raise"),
+            check_media=media_exists if self.options.get("check_media", False) else None,
+            progress=self.options.get("progress", True),
+        )
+
+    def finish(self, rows: list[dict[str, Any]], schema: pa.Schema) -> ConvertReport:
+        write_rows(rows, schema, self.report)
+        report = self.report
+        report.written = len(rows)
+        report.with_video = sum(1 for r in rows if r["videos"])
+        report.gold_letters = Counter(r["reward_model"]["ground_truth"] for r in rows if "reward_model" in r)
+        report.seconds = time.perf_counter() - self.start
+        return report
+
+
+def begin_conversion(
+    root: str | os.PathLike[str] | None,
+    split: str,
+    out: str | os.PathLike[str],
+    kind: Literal["rl", "sft"],
+    options: ConvertOptions,
+) -> Conversion:
+    """Check the options and the output (before anything is read), read the split, and refuse a split of the
+    other kind (CoT rows make SFT parquet, the rest RL parquet)."""
+    from seedbench_r1.protocol.root import resolve_root
+
+    unknown = sorted(set(options) - ConvertOptions.__optional_keys__)
+    if unknown:
+        raise TypeError(
+            f"unknown conversion option(s) {unknown}; known: {sorted(ConvertOptions.__optional_keys__)}"
+        )
+    start = time.perf_counter()
+    check_output(out, overwrite=options.get("overwrite", True))
+    resolved = resolve_root(root)
+    data = load_split(resolved, split, on_error=options.get("on_error", "raise"))
+    if kind == "rl" and data.info.kind == "cot":
+        raise UsageError(f"{split} holds SFT rows: use prepare_sft (the CLI picks it for the CoT file)")
+    if kind == "sft" and data.info.kind != "cot":
+        raise UsageError(f"{split} holds {data.info.kind} rows, not CoT rows: use prepare_rl")
+    layout = MediaLayout.make(resolved, options.get("media_root"), options.get("frame_cache"))
+    report = ConvertReport(data.info.name, kind, data.path, Path(out))
+    return Conversion(data, layout, report, options, start)
+
+
 def prepare_rl(
     root: str | os.PathLike[str] | None,
     split: str,
     out: str | os.PathLike[str],
     *,
     seed: int = 0,
-    media_root: str | os.PathLike[str] | None = None,
-    frame_cache: str | os.PathLike[str] | None = None,
-    on_error: Literal["raise", "skip"] = "raise",
-    check_media: bool = False,
-    progress: bool = True,
-    overwrite: bool = True,
+    **options: Unpack[ConvertOptions],
 ) -> ConvertReport:
     """Write the verl RL parquet of one split (training rows get options by the core's seeded rule).
 
     ``overwrite=False`` (the CLI's default) refuses an existing ``out``; every output problem is found before
     the conversion (:func:`check_output`)."""
-    from seedbench_r1.protocol.root import resolve_root
-
-    start = time.perf_counter()
-    check_output(out, overwrite=overwrite)
-    resolved = resolve_root(root)
-    data = load_split(resolved, split, on_error=on_error)
-    if data.info.kind == "cot":
-        raise UsageError(f"{split} holds SFT rows: use prepare_sft (the CLI picks it for the CoT file)")
-    layout = MediaLayout.make(resolved, media_root, frame_cache)
-    report = ConvertReport(data.info.name, "rl", data.path, Path(out))
-    level = data.info.level or ""
+    conv = begin_conversion(root, split, out, "rl", options)
+    level = conv.data.info.level or ""
 
     def build(record: Sample | TrainingSample, index: int) -> dict[str, Any]:
         sample = record.to_sample(seed) if isinstance(record, TrainingSample) else record
-        _check_text(sample, data.path)
-        return rl_row(sample, index, layout, data.info.data_source, level)
+        _check_text(sample, conv.data.path)
+        return rl_row(sample, index, conv.layout, conv.data.info.data_source, level)
 
-    rows = convert_rows(
-        data,
-        build,
-        report,
-        on_error=on_error,
-        check_media=media_exists if check_media else None,
-        progress=progress,
-    )
-    write_rows(rows, rl_schema(layout), report)
-    report.written = len(rows)
-    report.with_video = sum(1 for r in rows if r["videos"])
-    report.gold_letters = Counter(r["reward_model"]["ground_truth"] for r in rows)
-    report.seconds = time.perf_counter() - start
-    return report
+    return conv.finish(conv.rows(build), rl_schema(conv.layout))
 
 
 def write_rows(rows: list[dict[str, Any]], schema: pa.Schema, report: ConvertReport) -> None:
@@ -446,7 +493,10 @@ def is_sft_split(root: str | os.PathLike[str] | None, split: str) -> bool:
 
 __all__ = [
     "ABILITY",
+    "ConvertOptions",
     "ConvertReport",
+    "Conversion",
+    "begin_conversion",
     "SkippedRow",
     "check_output",
     "is_sft_split",

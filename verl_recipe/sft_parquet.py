@@ -16,27 +16,19 @@ use. verl's SFT dataset puts loss on assistant tokens only.
 from __future__ import annotations
 
 import os
-import time
-from collections import Counter
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import pyarrow as pa
 
-from seedbench_r1.protocol.annotations import load_split
 from seedbench_r1.protocol.errors import AnnotationError, UsageError
 from seedbench_r1.protocol.schema import CotSample
 from verl_recipe.media import MediaLayout, image_entry, media_types, video_entry
-from verl_recipe.rl_parquet import (
-    PLACEHOLDERS,
-    ConvertReport,
-    SkippedRow,
-    check_output,
-    convert_rows,
-    media_exists,
-    write_rows,
-)
+from verl_recipe.rl_parquet import PLACEHOLDERS, ConvertOptions, ConvertReport, SkippedRow, begin_conversion
 from verl_recipe.sft_lengths import recipe_max_length, token_lengths
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 
 def sft_row(cot: CotSample, layout: MediaLayout, source: Path) -> dict[str, Any]:
@@ -99,55 +91,33 @@ def prepare_sft(
     split: str,
     out: str | os.PathLike[str],
     *,
-    media_root: str | os.PathLike[str] | None = None,
-    frame_cache: str | os.PathLike[str] | None = None,
-    on_error: Literal["raise", "skip"] = "raise",
-    check_media: bool = False,
-    progress: bool = True,
-    overwrite: bool = True,
     processor: str | None = None,
     max_length: int | None = None,
+    **options: Unpack[ConvertOptions],
 ) -> ConvertReport:
-    """Write the verl SFT parquet of a CoT file (``overwrite`` as in :func:`verl_recipe.rl_parquet.prepare_rl`).
+    """Write the verl SFT parquet of a CoT file (``options`` as for :func:`verl_recipe.rl_parquet.prepare_rl`).
 
     With ``processor`` (the model to train, a folder or hub id) every row's token length is counted as verl's
     SFT trainer will build it (:mod:`verl_recipe.sft_lengths`); a row over ``max_length`` (default: the recipe's
     ``data.max_length``) raises naming it, or with ``on_error="skip"`` is left out and listed."""
-    from seedbench_r1.protocol.root import resolve_root
-
-    start = time.perf_counter()
-    if frame_cache is not None:
+    if options.get("frame_cache") is not None:
         # verl's SFT dataset sends frame lists through qwen-vl-utils, which resamples them (see media.py).
         raise UsageError("--frame-cache is for RL rows only: SFT rows must name the clips")
-    check_output(out, overwrite=overwrite)
-    resolved = resolve_root(root)
-    data = load_split(resolved, split, on_error=on_error)
-    if data.info.kind != "cot":
-        raise UsageError(f"{split} holds {data.info.kind} rows, not CoT rows: use prepare_rl")
-    layout = MediaLayout.make(resolved, media_root, None)
-    report = ConvertReport(data.info.name, "sft", data.path, Path(out))
-    rows = convert_rows(
-        data,
-        lambda record, _index: sft_row(record, layout, data.path),
-        report,
-        on_error=on_error,
-        check_media=media_exists if check_media else None,
-        progress=progress,
-    )
+    conv = begin_conversion(root, split, out, "sft", options)
+    rows = conv.rows(lambda record, _index: sft_row(record, conv.layout, conv.data.path))
+    schema = sft_schema(conv.layout)
     if processor is not None:
         limit = recipe_max_length() if max_length is None else max_length
-        rows = _within_length(rows, data, sft_schema(layout), report, processor, limit, on_error, progress)
+        on_error = options.get("on_error", "raise")
+        rows = _within_length(
+            rows, conv.data, schema, conv.report, processor, limit, on_error, options.get("progress", True)
+        )
     else:
-        report.notes.append(
+        conv.report.notes.append(
             "token lengths not checked: pass --processor MODEL to find rows longer than the SFT recipe's "
             "data.max_length before training (verl stops mid-epoch on one)"
         )
-    write_rows(rows, sft_schema(layout), report)
-    report.written = len(rows)
-    report.with_video = sum(1 for r in rows if r["videos"])
-    report.gold_letters = Counter()
-    report.seconds = time.perf_counter() - start
-    return report
+    return conv.finish(rows, schema)
 
 
 def _within_length(

@@ -15,16 +15,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from seedbench_r1.fixtures.seedbench import (
-    MARKER,
-    MARKER_FORMAT,
-    ClipSpec,
-    check_target,
-    write_clip,
-    write_text,
-)
+from seedbench_r1.fixtures.marker import MADE_BY, MARKER, MARKER_FORMAT, check_target
+from seedbench_r1.fixtures.media import ClipSpec, write_clip, write_text
 
-_MADE_BY = "seedbench-r1 make-fixture"
 DATASET = "longvideobench"
 CLIPS: tuple[ClipSpec, ...] = (
     ClipSpec("", "lvbLong30fps.mp4", 480, 270, Fraction(30), 330),  # 11 s -> 22 at 2 fps, capped at 16
@@ -93,7 +86,7 @@ def make_lvb_fixture(root: str | Path, *, seed: int = 0, force: bool = False) ->
     rows = _rows(seed)
     written = sorted(["lvb_val.json"] + [f"videos/{c.name}" for c in CLIPS])
     marker = {
-        "made_by": _MADE_BY,
+        "made_by": MADE_BY,
         "format": MARKER_FORMAT,
         "seed": seed,
         "dataset": DATASET,

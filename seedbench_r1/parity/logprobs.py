@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seedbench_r1.parity.positions import agent_loop_inputs, rope_patches
+from seedbench_r1.parity.positions import SFT_PATHS, agent_loop_inputs, rope_patches, sft_rows
 from seedbench_r1.protocol import rope
 
 # Measured on the fixture (2026-12-02), float32 on CPU: the project paths agree within 1e-6; the tolerance leaves
@@ -96,8 +96,7 @@ def reference_logprobs(model: Any, tokenizer: Any, ids: Any, vision: dict[str, A
     import torch
 
     types = rope.token_types(ids, tokenizer)
-    kw = {k: vision.get(k) for k in ("image_grid_thw", "video_grid_thw", "second_per_grid_ts")}
-    positions, _ = rope.get_rope_index(model.model, ids, types, **kw)
+    positions, _ = rope.get_rope_index(model.model, ids, types, **rope.grid_kwargs(vision))
     text = torch.arange(ids.shape[1])[None, None]
     pixels = {k: v for k, v in vision.items() if k in _PIXEL_KEYS}
     with torch.inference_mode(), _stock(model):
@@ -196,6 +195,30 @@ def _vllm_prompt_logprobs(llm: Any, request: Any, tokens: list[int]) -> list[flo
     return [step[t].logprob for step, t in zip(out.prompt_logprobs[-len(tokens) :], tokens, strict=True)]
 
 
+@dataclass
+class _Run:
+    """What every path of one report shares: the model class's model in float32, its processor, the fixed
+    response's token ids, the vLLM engine (or None) and the results by path."""
+
+    model_dir: str
+    root: str | os.PathLike[str]
+    model: Any
+    processor: Any
+    response: list[int]
+    engine: Any
+    results: dict[str, LogprobResult]
+
+    @property
+    def tokenizer(self) -> Any:
+        return self.processor.tokenizer
+
+    def add(self, path: str, values: Any, reference: Any) -> None:
+        self.results[path].add(values, reference)
+
+
+VALIDATION = ("validation_L1", "validation_L2", "validation_L3")
+
+
 def logprob_report(
     model_dir: str | os.PathLike[str],
     root: str | os.PathLike[str],
@@ -204,40 +227,17 @@ def logprob_report(
     vllm_memory: float = 0.1,
 ) -> list[LogprobResult]:
     """Max |delta log-prob| per path over the root's validation prompts (and CoT rows for SFT)."""
-    import torch
-    from omegaconf import OmegaConf
-    from transformers import AutoConfig
-    from verl.experimental.agent_loop.agent_loop import AgentLoopWorker, DictConfigWrap
-    from verl.experimental.agent_loop.single_turn_agent_loop import SingleTurnAgentLoop
-    from verl.trainer.ppo.utils import create_rl_dataset
-    from verl.utils.dataset.multiturn_sft_dataset import MultiTurnSFTDataset
-
     from lmms_eval_tasks.models.seedbench_r1_qwen_vl import SeedBenchR1QwenVL
-    from seedbench_r1.protocol.annotations import load_split
-    from seedbench_r1.protocol.qwen_inputs import processor_inputs, prompt_from_sample
-    from verl_recipe.agent_loop import SeedBenchAgentLoop
-    from verl_recipe.cpu_step import compose_named_recipe
-    from verl_recipe.rl_parquet import prepare_rl
-    from verl_recipe.sft_dataset import SeedBenchSFTDataset
-    from verl_recipe.sft_parquet import prepare_sft
 
-    results = {
-        name: LogprobResult(name)
-        for name in (
-            "eval HF (model class)",
-            "transformers 5.9 stock",
-            *VLLM_PATHS,
-            "verl GRPO training (recipe hooks)",
-            "verl GRPO training (stock)",
-            "verl SFT (recipe class)",
-            "verl SFT (stock)",
-        )
-    }
+    names = (
+        "eval HF (model class)",
+        "transformers 5.9 stock",
+        *VLLM_PATHS,
+        "verl GRPO training (recipe hooks)",
+        "verl GRPO training (stock)",
+        *SFT_PATHS,
+    )
     lm = SeedBenchR1QwenVL(pretrained=str(model_dir), device="cpu", dtype="float32")
-    model, processor = lm.model, lm.processor
-    tokenizer = processor.tokenizer
-    response = tokenizer(RESPONSE, add_special_tokens=False)["input_ids"]
-    extra = torch.tensor([response])
     engine = None
     if vllm:
         engine = SeedBenchR1QwenVL(
@@ -248,36 +248,51 @@ def logprob_report(
             enforce_eager=True,
             skip_mm_profiling=True,
         )
-    else:
+    response = lm.processor.tokenizer(RESPONSE, add_special_tokens=False)["input_ids"]
+    run = _Run(
+        str(model_dir), root, lm.model, lm.processor, response, engine, {n: LogprobResult(n) for n in names}
+    )
+    if engine is None:
         for name in VLLM_PATHS:
-            results[name].skipped = "--no-vllm"
+            run.results[name].skipped = "--no-vllm"
+    _evaluation_paths(run)
+    _grpo_paths(run)
+    _sft_paths(run)
+    return list(run.results.values())
 
-    splits = ("validation_L1", "validation_L2", "validation_L3")
-    for split in splits:
-        for sample in load_split(root, split):
-            prompt = prompt_from_sample(sample, root)
-            inputs = processor_inputs(processor, [prompt])
+
+def _evaluation_paths(run: _Run) -> None:
+    """The model class's HF model (and the stock one), its vLLM engine (and the planted metadata drop)."""
+    import torch
+
+    from seedbench_r1.protocol.annotations import load_split
+    from seedbench_r1.protocol.qwen_inputs import processor_inputs, prompt_from_sample
+
+    model, extra = run.model, torch.tensor([run.response])
+    for split in VALIDATION:
+        for sample in load_split(run.root, split):
+            prompt = prompt_from_sample(sample, run.root)
+            inputs = processor_inputs(run.processor, [prompt])
             start = inputs["input_ids"].shape[1]
             ids = torch.cat([inputs["input_ids"], extra], 1)
             vision = {k: v for k, v in inputs.items() if k in _PIXEL_KEYS}
             types = torch.cat([inputs["mm_token_type_ids"], torch.zeros_like(extra)], 1)
-            reference = reference_logprobs(model, tokenizer, ids, vision, start)
+            reference = reference_logprobs(model, run.tokenizer, ids, vision, start)
+            forward = {"input_ids": ids, "attention_mask": torch.ones_like(ids), "mm_token_type_ids": types}
             with torch.inference_mode():
-                ours = model(
-                    input_ids=ids, attention_mask=torch.ones_like(ids), mm_token_type_ids=types, **vision
-                )
+                ours = model(**forward, **vision)
                 with _stock(model):
-                    stock = model(
-                        input_ids=ids, attention_mask=torch.ones_like(ids), mm_token_type_ids=types, **vision
-                    )
-            results["eval HF (model class)"].add(token_logprobs(ours.logits, ids, start), reference)
-            results["transformers 5.9 stock"].add(token_logprobs(stock.logits, ids, start), reference)
-            if engine is None:
+                    stock = model(**forward, **vision)
+            run.add("eval HF (model class)", token_logprobs(ours.logits, ids, start), reference)
+            run.add("transformers 5.9 stock", token_logprobs(stock.logits, ids, start), reference)
+            if run.engine is None:
                 continue
-            (request,) = engine.vllm_requests([prompt])
+            (request,) = run.engine.vllm_requests([prompt])
             request = {**request, "prompt": request["prompt"] + RESPONSE}
-            results["eval vLLM (model class)"].add(
-                _vllm_prompt_logprobs(engine.model, request, response), reference
+            run.add(
+                "eval vLLM (model class)",
+                _vllm_prompt_logprobs(run.engine.model, request, run.response),
+                reference,
             )
             if prompt.clip is not None:
                 dropped = {
@@ -287,93 +302,97 @@ def logprob_report(
                         "video": [(prompt.clip.as_numpy(), prompt.video_metadata())],
                     },
                 }
-                results["eval vLLM, clip metadata dropped"].add(
-                    _vllm_prompt_logprobs(engine.model, dropped, response), reference
-                )
+                values = _vllm_prompt_logprobs(run.engine.model, dropped, run.response)
+                run.add("eval vLLM, clip metadata dropped", values, reference)
+
+
+def _grpo_paths(run: _Run) -> None:
+    """verl's GRPO side on the validation parquet: the rollout request of the recipe's and the stock agent loop
+    (through vLLM), and the training forward with and without the recipe's position hooks."""
+    import torch
+    from transformers import AutoConfig
+    from verl.experimental.agent_loop.agent_loop import AgentLoopWorker, DictConfigWrap
+    from verl.experimental.agent_loop.single_turn_agent_loop import SingleTurnAgentLoop
+    from verl.trainer.ppo.utils import create_rl_dataset
+
+    from verl_recipe.agent_loop import SeedBenchAgentLoop
+    from verl_recipe.cpu_step import compose_named_recipe
+    from verl_recipe.rl_parquet import prepare_rl
 
     with tempfile.TemporaryDirectory(prefix="seedbench_r1_parity_") as tmp:
-        # --- verl GRPO: the recipe's dataset class and agent loops on the validation parquet -------------------
-        parquets = [Path(tmp) / f"{split}.parquet" for split in splits]
-        for split, parquet in zip(splits, parquets, strict=True):
-            prepare_rl(root, split, parquet, progress=False)
+        parquets = [Path(tmp) / f"{split}.parquet" for split in VALIDATION]
+        for split, parquet in zip(VALIDATION, parquets, strict=True):
+            prepare_rl(run.root, split, parquet, progress=False)
         cfg = compose_named_recipe(
             "seedbench_r1_grpo_smoke",
             [
-                f"actor_rollout_ref.model.path={model_dir}",
+                f"actor_rollout_ref.model.path={run.model_dir}",
                 f"data.train_files=[{parquets[0]}]",
                 f"data.val_files=[{','.join(map(str, parquets))}]",
             ],
         )
         dataset = create_rl_dataset(
-            [str(p) for p in parquets], cfg.data, tokenizer, processor, is_train=False
+            [str(p) for p in parquets], cfg.data, run.tokenizer, run.processor, is_train=False
         )
-        model_type = AutoConfig.from_pretrained(model_dir).model_type
+        model_type = AutoConfig.from_pretrained(run.model_dir).model_type
         event_loop = asyncio.new_event_loop()
         asyncio.set_event_loop(event_loop)  # verl's agent loop binds the current loop when it is built
         # verl binds the model class's get_rope_index onto the processor it builds: one per variant
-        workers = {hooks: agent_loop_inputs(model_dir, hooks) for hooks in (True, False)}
-        verl_processor = workers[True].processor
+        workers = {hooks: agent_loop_inputs(run.model_dir, hooks) for hooks in (True, False)}
         try:
             for i in range(len(dataset)):
-                row = dataset[i]
                 outputs, rollout = {}, {}
                 for name, cls in (("recipe", SeedBenchAgentLoop), ("stock", SingleTurnAgentLoop)):
-                    recorder = _Recorder(response)
+                    recorder = _Recorder(run.response)
                     loop = cls(
                         trainer_config=DictConfigWrap(cfg),
                         server_manager=recorder,
-                        tokenizer=tokenizer,
-                        processor=verl_processor,
+                        tokenizer=run.tokenizer,
+                        processor=workers[True].processor,
                         dataset_cls=type(dataset),
                         data_config=DictConfigWrap(cfg.data),
                         hf_model_type=model_type,
                     )
-                    outputs[name] = event_loop.run_until_complete(loop.run({}, raw_prompt=row["raw_prompt"]))
-                    if engine is not None:
-                        rollout[name] = _vllm_prompt_logprobs(
-                            engine.model, _server_request(recorder.calls[0], response, processor), response
-                        )
+                    outputs[name] = event_loop.run_until_complete(
+                        loop.run({}, raw_prompt=dataset[i]["raw_prompt"])
+                    )
+                    if run.engine is not None:
+                        request = _server_request(recorder.calls[0], run.response, run.processor)
+                        rollout[name] = _vllm_prompt_logprobs(run.engine.model, request, run.response)
                 out = outputs["recipe"]
                 ids = torch.tensor([list(out.prompt_ids) + list(out.response_ids)])
                 start = len(out.prompt_ids)
                 vision = AgentLoopWorker._compute_multi_modal_inputs(workers[True], out, ids)
-                reference = reference_logprobs(model, tokenizer, ids, vision, start)
+                reference = reference_logprobs(run.model, run.tokenizer, ids, vision, start)
                 # verl's position code pops mm_token_type_ids from the inputs it then trains on
                 trained_inputs = {k: v for k, v in vision.items() if k != "mm_token_type_ids"}
                 for name, values in rollout.items():
-                    results[f"verl rollout ({name} agent loop)"].add(values, reference)
+                    run.add(f"verl rollout ({name} agent loop)", values, reference)
                 for name, hooks in (("recipe hooks", True), ("stock", False)):
                     with rope_patches(hooks):
                         positions = AgentLoopWorker._compute_position_ids(
                             workers[hooks], ids, torch.ones_like(ids), dict(vision), out.mm_processor_kwargs
                         )[0]
-                    with verl_forward(model), _stock(model):
-                        values = _verl_logprobs(model, ids, positions, trained_inputs, start)
-                    results[f"verl GRPO training ({name})"].add(values, reference)
+                    with verl_forward(run.model), _stock(run.model):
+                        values = _verl_logprobs(run.model, ids, positions, trained_inputs, start)
+                    run.add(f"verl GRPO training ({name})", values, reference)
         finally:
             event_loop.close()
             asyncio.set_event_loop(None)
 
-        # --- verl SFT: the CoT rows through the recipe's dataset class and verl's stock one ----------------------
-        parquet = Path(tmp) / "cot.parquet"
-        prepare_sft(root, "training_with_cot_6k", parquet, progress=False)
-        sft_cfg = OmegaConf.create({"max_length": 8192, "truncation": "error", "pad_mode": "no_padding"})
-        for name, cls in (
-            ("verl SFT (recipe class)", SeedBenchSFTDataset),
-            ("verl SFT (stock)", MultiTurnSFTDataset),
-        ):
-            sft = cls(str(parquet), tokenizer, sft_cfg, processor=processor)
-            for i in range(len(sft)):
-                row = sft[i]
-                ids = row["input_ids"][None]
-                start = int(row["loss_mask"].nonzero()[0])
-                trained = row["loss_mask"][start:].bool()  # the response tokens the loss sees
-                vision = dict(row["multi_modal_inputs"])
-                reference = reference_logprobs(model, tokenizer, ids, vision, start)[trained]
-                with verl_forward(model), _stock(model):
-                    values = _verl_logprobs(model, ids, row["position_ids"], vision, start)[trained]
-                results[name].add(values, reference)
-    return list(results.values())
+
+def _sft_paths(run: _Run) -> None:
+    """verl's SFT forward on the CoT rows, through the recipe's dataset class and the stock one, over the
+    loss-masked tokens."""
+    for name, row in sft_rows(run.root, run.tokenizer, run.processor):
+        ids = row["input_ids"][None]
+        start = int(row["loss_mask"].nonzero()[0])
+        trained = row["loss_mask"][start:].bool()  # the response tokens the loss sees
+        vision = dict(row["multi_modal_inputs"])
+        reference = reference_logprobs(run.model, run.tokenizer, ids, vision, start)[trained]
+        with verl_forward(run.model), _stock(run.model):
+            values = _verl_logprobs(run.model, ids, row["position_ids"], vision, start)[trained]
+        run.add(name, values, reference)
 
 
 def _server_request(call: dict[str, Any], response: list[int], processor: Any) -> dict[str, Any]:

@@ -84,25 +84,45 @@ def agent_loop_inputs(model_dir: str | os.PathLike[str], hooks: bool) -> Any:
     return worker
 
 
+SFT_PATHS = {"verl SFT (recipe class)": "recipe", "verl SFT (stock)": "stock"}
+
+
+def sft_rows(
+    root: str | os.PathLike[str], tokenizer: Any, processor: Any
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(path name, row) for every CoT row of ``root`` through the SFT recipe's dataset class and verl's stock
+    ``MultiTurnSFTDataset``, unpadded and untruncated (the recipe's ``truncation: error``)."""
+    from omegaconf import OmegaConf
+    from verl.utils.dataset.multiturn_sft_dataset import MultiTurnSFTDataset
+
+    from verl_recipe.sft_dataset import SeedBenchSFTDataset
+    from verl_recipe.sft_parquet import prepare_sft
+
+    classes = {"recipe": SeedBenchSFTDataset, "stock": MultiTurnSFTDataset}
+    with tempfile.TemporaryDirectory(prefix="seedbench_r1_parity_") as tmp:
+        parquet = Path(tmp) / "cot.parquet"
+        prepare_sft(root, "training_with_cot_6k", parquet, progress=False)
+        cfg = OmegaConf.create({"max_length": 8192, "truncation": "error", "pad_mode": "no_padding"})
+        for name, kind in SFT_PATHS.items():
+            dataset = classes[kind](str(parquet), tokenizer, cfg, processor=processor)
+            for i in range(len(dataset)):
+                yield name, dataset[i]
+
+
 def _reference(model: Any, ids: Any, types: Any, mm: dict[str, Any]) -> Any:
     """The model's own convention for one unpadded row: (3, seq)."""
-    kw = {k: mm.get(k) for k in ("image_grid_thw", "video_grid_thw", "second_per_grid_ts")}
-    positions, _ = rope.get_rope_index(model.model, ids[None], types[None], **kw)
+    positions, _ = rope.get_rope_index(model.model, ids[None], types[None], **rope.grid_kwargs(mm))
     return positions[:, 0]
 
 
 def position_report(model_dir: str | os.PathLike[str], root: str | os.PathLike[str]) -> list[PathResult]:
     import torch
-    from omegaconf import OmegaConf
     from transformers import AutoModelForImageTextToText, AutoProcessor
     from verl.experimental.agent_loop.agent_loop import AgentLoopWorker
-    from verl.utils.dataset.multiturn_sft_dataset import MultiTurnSFTDataset
 
     from lmms_eval_tasks.models.seedbench_r1_qwen_vl import SeedBenchR1QwenVL
     from seedbench_r1.protocol.annotations import load_split
     from seedbench_r1.protocol.qwen_inputs import processor_inputs, prompt_from_sample
-    from verl_recipe.sft_dataset import SeedBenchSFTDataset
-    from verl_recipe.sft_parquet import prepare_sft
 
     processor = AutoProcessor.from_pretrained(model_dir)
     model = AutoModelForImageTextToText.from_pretrained(model_dir, dtype=torch.float32).eval()
@@ -139,11 +159,7 @@ def position_report(model_dir: str | os.PathLike[str], root: str | os.PathLike[s
             ids, types = inputs["input_ids"][0], inputs["mm_token_type_ids"][0]
             reference = _reference(model, ids, types, inputs)
             video = (types == rope.VIDEO).nonzero().flatten()
-            kw = {
-                k: inputs[k]
-                for k in ("image_grid_thw", "video_grid_thw", "second_per_grid_ts")
-                if k in inputs
-            }
+            kw = rope.grid_kwargs(inputs)
             stock, _ = stock_rope(
                 model.model, inputs["input_ids"], mm_token_type_ids=inputs["mm_token_type_ids"], **kw
             )
@@ -157,21 +173,9 @@ def position_report(model_dir: str | os.PathLike[str], root: str | os.PathLike[s
             )
             results["verl GRPO agent loop (stock)"].add(agent_loop(inputs, False)[0, 1:], reference, video)
 
-    with tempfile.TemporaryDirectory(prefix="seedbench_r1_parity_") as tmp:
-        parquet = Path(tmp) / "cot.parquet"
-        prepare_sft(root, "training_with_cot_6k", parquet, progress=False)
-        cfg = OmegaConf.create({"max_length": 8192, "truncation": "error", "pad_mode": "no_padding"})
-        for name, cls in (
-            ("verl SFT (recipe class)", SeedBenchSFTDataset),
-            ("verl SFT (stock)", MultiTurnSFTDataset),
-        ):
-            dataset = cls(str(parquet), processor.tokenizer, cfg, processor=processor)
-            for i in range(len(dataset)):
-                row = dataset[i]
-                ids = row["input_ids"]
-                types = rope.token_types(ids, processor.tokenizer)
-                reference = _reference(model, ids, types, row["multi_modal_inputs"])
-                results[name].add(
-                    row["position_ids"][1:], reference, (types == rope.VIDEO).nonzero().flatten()
-                )
+    for name, row in sft_rows(root, processor.tokenizer, processor):
+        ids = row["input_ids"]
+        types = rope.token_types(ids, processor.tokenizer)
+        reference = _reference(model, ids, types, row["multi_modal_inputs"])
+        results[name].add(row["position_ids"][1:], reference, (types == rope.VIDEO).nonzero().flatten())
     return list(results.values())

@@ -289,15 +289,25 @@ def cached_video(
     return cached_video_for(root, sample.video_relpath, cache_dir)
 
 
-def cached_video_for(
-    root: str | os.PathLike[str], relpath: str, cache_dir: str | os.PathLike[str] | None = None
-) -> CachedVideo | None:
+def _valid_entry(
+    root: str | os.PathLike[str], relpath: str, cache_dir: str | os.PathLike[str] | None, kind: str
+) -> tuple[Path, dict] | None:
+    """The entry folder and manifest of ``relpath``'s media when its entry is valid and of ``kind``."""
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir(root)
     entry = entry_dir(cache, relpath)
     manifest = read_manifest(entry, media_path(root, relpath))
-    if manifest is None or manifest.get("kind") != "video" or not manifest.get("frames"):
+    if manifest is None or manifest.get("kind") != kind:
         return None
-    return _cached_video(entry, manifest)
+    return entry, manifest
+
+
+def cached_video_for(
+    root: str | os.PathLike[str], relpath: str, cache_dir: str | os.PathLike[str] | None = None
+) -> CachedVideo | None:
+    found = _valid_entry(root, relpath, cache_dir, "video")
+    if found is None or not found[1].get("frames"):
+        return None
+    return _cached_video(*found)
 
 
 def _cached_video(entry: Path, manifest: dict) -> CachedVideo:
@@ -388,12 +398,8 @@ def cached_image_path(
 def cached_image_for(
     root: str | os.PathLike[str], relpath: str, cache_dir: str | os.PathLike[str] | None = None
 ) -> Path | None:
-    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir(root)
-    entry = entry_dir(cache, relpath)
-    manifest = read_manifest(entry, media_path(root, relpath))
-    if manifest is None or manifest.get("kind") != "image":
-        return None
-    return entry / manifest["files"][0]
+    found = _valid_entry(root, relpath, cache_dir, "image")
+    return None if found is None else found[0] / found[1]["files"][0]
 
 
 __all__ = [

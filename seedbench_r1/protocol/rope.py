@@ -99,6 +99,26 @@ def install(model: Any) -> Any:
     return model
 
 
+GRID_KEYS = ("image_grid_thw", "video_grid_thw", "second_per_grid_ts")  # what positions depend on besides ids
+
+
+def grid_kwargs(inputs: Any) -> dict[str, Any]:
+    """The grid keys of processor outputs (or verl's multi-modal inputs), None where absent."""
+    return {k: inputs.get(k) for k in GRID_KEYS}
+
+
+def model_positions(model: Any, inputs: Any) -> Any:
+    """(3, seq) positions of the first row of ``inputs`` (processor outputs) by the model's own
+    ``get_rope_index``: the stock one, or :func:`get_rope_index` once :func:`install` has bound it."""
+    positions, _ = model.model.get_rope_index(
+        inputs["input_ids"],
+        mm_token_type_ids=inputs["mm_token_type_ids"],
+        attention_mask=inputs.get("attention_mask"),
+        **grid_kwargs(inputs),
+    )
+    return positions[:, 0]
+
+
 def token_types(input_ids: Any, tokenizer: Any) -> Any:
     """``mm_token_type_ids`` from the token ids, for paths that dropped the processor's (verl's SFT dataset)."""
     import torch
