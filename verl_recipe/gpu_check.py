@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from seedbench_r1.cli.knobs import whole
 from seedbench_r1.protocol.annotations import VALIDATION_SPLITS
 from seedbench_r1.protocol.names import DATA_SOURCES
 from seedbench_r1.report.curves import read_jsonl
@@ -118,16 +119,53 @@ def memory_verdict(series: dict, memory_log: Path | None) -> Verdict:
         values = [v for _, v in _values(series, key)]
         if values:
             parts.append(f"{label} {max(values):.1f} GB")
-    if memory_log is not None and memory_log.is_file():
-        rows = [
-            line.split("\t") for line in memory_log.read_text().splitlines() if line and line[0].isdigit()
-        ]
+    if memory_log is not None:
+        rows = read_memory_log(memory_log)
         if rows:
-            parts.append(f"machine host {max(float(r[1]) for r in rows):.1f} GB")
-            gpu = [float(r[2]) for r in rows if len(r) > 2 and r[2]]
+            parts.append(f"machine host {max(host for _, host, _ in rows):.1f} GB")
+            gpu = [g for _, _, g in rows if g is not None]
             if gpu:
                 parts.append(f"machine GPU {max(gpu):.1f} GB")
     return Verdict("peak memory", "INFO", ", ".join(parts) if parts else "no memory figures logged")
+
+
+def read_memory_log(path: Path) -> list[tuple[float, float, float | None]]:
+    """``sample-memory``'s lines as (time, host GB, GPU GB or None). The file the verdict was given must be one:
+    a missing, unreadable or garbled file is an error naming the file and the line, never ignored."""
+    from seedbench_r1.files import read_bytes
+    from seedbench_r1.protocol.errors import UsageError
+
+    try:
+        text = read_bytes(path, "memory log").decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not a memory log (not UTF-8 text)") from None
+    rows = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        try:
+            if len(fields) != 3:
+                raise ValueError
+            t, host = float(fields[0]), float(fields[1])
+            gpu = float(fields[2]) if fields[2] else None
+            if not all(math.isfinite(v) and v >= 0 for v in (t, host, gpu or 0.0)):
+                raise ValueError
+        except ValueError:
+            raise UsageError(
+                f"{path}:{n}: not a memory sample (time<TAB>host GB<TAB>GPU GB): {line[:80]!r}"
+            ) from None
+        rows.append((t, host, gpu))
+    return rows
+
+
+def log_verdict(problems: list[str]) -> Verdict:
+    """Every line of the log read and every metric finite: a NaN or Inf (a diverged step) fails the check,
+    naming the metric and the step, instead of being dropped from the others' figures."""
+    name = "metrics log"
+    if problems:
+        return Verdict(name, "FAIL", "; ".join(problems))
+    return Verdict(name, "PASS", "every line read, every metric finite")
 
 
 def eval_verdict(hf_dir: Path, vllm_dir: Path) -> Verdict:
@@ -160,8 +198,10 @@ def verdicts(
     memory_log: Path | None = None,
     eval_dirs: tuple[Path, Path] | None = None,
 ) -> list[Verdict]:
-    series = read_jsonl(log).series
+    metrics = read_jsonl(log)
+    series = metrics.series
     out = [
+        log_verdict(metrics.problems),
         rollout_verdict(series),
         length_verdict(series, max_prompt, max_response),
         validation_verdict(series),
@@ -203,8 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--memory", type=Path, default=None, help="the sample-memory file of the run")
     v.add_argument("--eval-hf", type=Path, default=None, help="lmms-eval output folder, backend=hf")
     v.add_argument("--eval-vllm", type=Path, default=None, help="lmms-eval output folder, backend=vllm")
-    v.add_argument("--max-prompt-length", type=int, default=2048)
-    v.add_argument("--max-response-length", type=int, default=256)
+    v.add_argument("--max-prompt-length", type=whole(1), default=2048)
+    v.add_argument("--max-response-length", type=whole(1), default=256)
     m = sub.add_parser("sample-memory", help="log host and GPU memory every 2 s until killed")
     m.add_argument("out", type=Path)
     args = parser.parse_args(argv)

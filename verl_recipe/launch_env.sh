@@ -12,9 +12,8 @@ case "$PWD/" in
     exit 1 ;;
 esac
 DATA=$(cd "$SEEDBENCH_R1_VERL_DATA" && pwd) || { echo "error: SEEDBENCH_R1_VERL_DATA=$SEEDBENCH_R1_VERL_DATA: no such folder" >&2; exit 1; }
-CKPT_ROOT=${SEEDBENCH_R1_CKPT_DIR:-$PWD/checkpoints}
-mkdir -p "$CKPT_ROOT"
-CKPT_ROOT=$(cd "$CKPT_ROOT" && pwd)
+# Made absolute without creating it (verl makes it when it saves; a --dry-run must leave nothing behind).
+CKPT_ROOT=$(realpath -m "${SEEDBENCH_R1_CKPT_DIR:-$PWD/checkpoints}")
 # hydra interpolations, resolved from the config itself (no environment needed)
 CKPT_DIR="trainer.default_local_dir=$CKPT_ROOT/\${trainer.project_name}/\${trainer.experiment_name}"
 VAL_FILES="data.val_files=[$DATA/validation_L1.parquet,$DATA/validation_L2.parquet,$DATA/validation_L3.parquet]"

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from seedbench_r1.protocol.checkpoint import checkpoint_problem
 from seedbench_r1.protocol.errors import MediaError, UsageError
 
 # The columns prepare-verl writes for RL rows and the reward / dataset read.
@@ -46,8 +47,8 @@ def check_model_dir(path: str | os.PathLike[str]) -> Path:
             f"--model {path}: no such folder (a local checkpoint folder is needed; nothing is downloaded. "
             "`seedbench-r1 make-tiny-model --out DIR` builds a tiny one)"
         )
-    if not (p / "config.json").is_file():
-        raise UsageError(f"--model {path}: no config.json in it; not a Hugging Face checkpoint folder")
+    if problem := checkpoint_problem(p):
+        raise UsageError(f"--model {path}: {problem}")
     return p
 
 

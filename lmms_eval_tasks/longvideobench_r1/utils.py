@@ -28,6 +28,7 @@ from seedbench_r1.longvideobench.loader import (
     LEVELS,
     LvbQuestion,
     load_lvb,
+    repeated_candidates,
     resolve_lvb_root,
 )
 from seedbench_r1.protocol.answer import score_response
@@ -37,6 +38,7 @@ from seedbench_r1.protocol.names import FORMAT_METRIC, NO_ANSWER_METRIC, lvb_dur
 from seedbench_r1.protocol.names import LVB_ACC_METRIC as ACC_METRIC
 from seedbench_r1.protocol.names import LVB_LOG_KEY as LOG_KEY
 from seedbench_r1.protocol.prompt import render_text
+from seedbench_r1.protocol.root import media_file_problem
 
 PARSER_MODE = "eval"  # as the SEED-Bench-R1 tasks
 DURATION_METRICS = {group: lvb_duration_metric(group) for group in DURATION_GROUPS}
@@ -65,8 +67,13 @@ def question_to_doc(
 def load_docs(root: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
     """Every validation question, clips checked up front so a missing file fails before any generation."""
     root_path = resolve_lvb_root(root)
-    docs = [question_to_doc(q, root_path) for q in load_lvb(root_path)]
-    missing = [f"{d['id']}: {d['video_path']}" for d in docs if not os.path.isfile(d["video_path"])]
+    questions = load_lvb(root_path)
+    docs = [question_to_doc(q, root_path) for q in questions]
+    missing = [
+        f"{d['id']}: {problem}: {d['video_path']}"
+        for d in docs
+        if (problem := media_file_problem(d["video_path"]))
+    ]
     if missing:
         more = f"\n  ... and {len(missing) - 10} more" if len(missing) > 10 else ""
         raise MediaError(
@@ -74,6 +81,13 @@ def load_docs(root: str | os.PathLike[str] | None = None) -> list[dict[str, Any]
             f"`seedbench-r1 verify --dataset longvideobench` lists them):\n  "
             + "\n  ".join(missing[:10])
             + more
+        )
+    repeated = repeated_candidates(questions)
+    if repeated:
+        print(
+            f"longvideobench_r1: note: {len(repeated)} question(s) list one candidate text twice "
+            f"(first: {repeated[0]}); they are evaluated as given",
+            file=sys.stderr,
         )
     _report_cache(docs, lvb_cache_dir(root_path))
     return docs

@@ -22,8 +22,9 @@ from typing import Any
 
 from lmms_eval.api.model import lmms
 
+from seedbench_r1.protocol.checkpoint import SUPPORTED_MODEL_TYPES
+
 MODEL_ID = "seedbench_r1_qwen_vl"
-SUPPORTED_MODEL_TYPES = ("qwen2_vl", "qwen2_5_vl")
 DEFAULT_MAX_NEW_TOKENS = 1024
 # generate() keywords a task's gen_kwargs may set; "until" is handled by the class itself.
 _GENERATE_KEYS = (

@@ -20,6 +20,7 @@ from seedbench_r1.protocol.answer import score_response
 from seedbench_r1.protocol.constants import LETTERS, domain_key
 from seedbench_r1.protocol.errors import MediaError
 from seedbench_r1.protocol.names import ACC_METRIC, DOMAIN_METRICS, FORMAT_METRIC, LOG_KEY, NO_ANSWER_METRIC
+from seedbench_r1.protocol.root import media_file_problem
 from seedbench_r1.protocol.schema import Sample
 
 # The parser mode of the metric: strict tag rule plus a conservative last-line fallback (see answer.py).
@@ -59,10 +60,10 @@ def load_docs(split: str, root: str | os.PathLike[str] | None = None) -> list[di
             f"{data.path}: expected validation rows only, got {len(data) - len(docs)} other rows"
         )
     missing = [
-        f"sample {d['key']}: {kind} not found: {d[field]}"
+        f"sample {d['key']}: {kind} {problem}: {d[field]}"
         for d in docs
         for kind, field in (("video", "video_path"), ("image", "image_path"))
-        if d[field] and not os.path.isfile(d[field])
+        if d[field] and (problem := media_file_problem(d[field]))
     ]
     if missing:
         shown = "\n  ".join(missing[:10])
@@ -101,8 +102,8 @@ def doc_to_visual(doc: dict[str, Any]) -> list[Any]:
     backend). The project's model class re-derives the clip's frames with the core from the path."""
     visuals: list[Any] = []
     if doc["video_path"]:
-        if not os.path.isfile(doc["video_path"]):
-            raise MediaError(f"sample {doc['key']}: video not found: {doc['video_path']}")
+        if problem := media_file_problem(doc["video_path"]):
+            raise MediaError(f"sample {doc['key']}: video {problem}: {doc['video_path']}")
         visuals.append(doc["video_path"])
     try:
         visuals.append(load_observation(doc["image_path"]))

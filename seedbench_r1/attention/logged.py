@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from seedbench_r1.files import json_lines
 from seedbench_r1.protocol.annotations import SPLITS
-from seedbench_r1.report.io import json_lines
 from seedbench_r1.report.results import (
     LOG_KEY,
     RESULTS_SUFFIX,
@@ -48,7 +48,7 @@ def read_logged(run: str | Path, split: str) -> LoggedResponses:
             f"--log_samples and --tasks {task} (or seedbench_r1)"
         )
     texts: dict[str, str] = {}
-    for lineno, line, reason in json_lines(samples):
+    for lineno, line, reason in json_lines(samples, "lmms-eval samples file"):
         where = f"{samples}:{lineno}"
         if reason is not None:
             raise RunError(f"{where}: unreadable sample line ({reason})")

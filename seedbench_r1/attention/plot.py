@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from seedbench_r1.attention.layers import describe_layers
+from seedbench_r1.files import write_with
 from seedbench_r1.protocol.qwen_inputs import VisionPrompt
-from seedbench_r1.report.io import write_with
 
 MAX_TEXT_LINES = 14  # of the response; a longer one is shortened in the middle of each part
 WRAP = 130

@@ -10,8 +10,8 @@ from typing import Any
 from seedbench_r1.attention.shares import maps, shares, span_profile
 from seedbench_r1.attention.spans import SPAN_NAMES
 from seedbench_r1.attention.tokens import TokenLayout
+from seedbench_r1.files import JSON_ERRORS
 from seedbench_r1.protocol.errors import UsageError
-from seedbench_r1.report.io import JSON_ERRORS
 
 REQUIRED_KEYS = (
     "sample_id",

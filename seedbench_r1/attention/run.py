@@ -22,11 +22,10 @@ from typing import Any
 from seedbench_r1.attention.layers import parse_layers, resolve_layers
 from seedbench_r1.attention.record import check_record
 from seedbench_r1.protocol.annotations import SPLITS, validation_samples
+from seedbench_r1.protocol.checkpoint import checkpoint_problem
 from seedbench_r1.protocol.errors import SeedBenchError, UsageError
 from seedbench_r1.protocol.root import resolve_root
 from seedbench_r1.protocol.schema import Sample
-
-SUPPORTED = ("qwen2_vl", "qwen2_5_vl")
 
 
 def _stderr(message: str) -> None:
@@ -84,13 +83,9 @@ def _model_specs(args: list[str], layer_spec: tuple[int, ...] | None) -> list[Mo
             raise UsageError(f"--model {arg!r}: {label!r} cannot name an output folder; use LABEL=DIR")
         if not path.is_dir():
             raise UsageError(f"--model {arg!r}: {path} is not a checkpoint folder")
-        if not (path / "config.json").is_file():
-            raise UsageError(f"--model {arg!r}: {path} has no config.json")
+        if problem := checkpoint_problem(path):
+            raise UsageError(f"--model {arg!r}: {problem}")
         config = AutoConfig.from_pretrained(path)
-        if config.model_type not in SUPPORTED:
-            raise UsageError(
-                f"--model {arg!r}: a {config.model_type!r} checkpoint; supported: {', '.join(SUPPORTED)}"
-            )
         n_layers = int(config.text_config.num_hidden_layers)
         specs.append(ModelSpec(label, path, n_layers, resolve_layers(layer_spec, n_layers, str(path))))
     labels = [s.label for s in specs]
@@ -132,6 +127,11 @@ def _check_config(cfg: AttentionConfig) -> None:
         )
     if cfg.max_new_tokens is not None and cfg.max_new_tokens < 1:
         raise UsageError(f"--max-new-tokens {cfg.max_new_tokens}: must be at least 1")
+    # An option that a mode would ignore is refused: the user meant something the command would not do.
+    if cfg.samples and cfg.limit is not None:
+        raise UsageError("--limit draws samples when --samples names none: give one of them")
+    if cfg.response_from and cfg.max_new_tokens is not None:
+        raise UsageError("--max-new-tokens caps a generated response; with --response-from none is generated")
 
 
 def run_attention(cfg: AttentionConfig) -> AttentionResult:
@@ -265,9 +265,21 @@ class _ModelWorker:
         lm = self._model()
         tokenizer = lm.processor.tokenizer
         exact: bool | None = None
+        context = int(getattr(lm.model.config.get_text_config(), "max_position_embeddings", 0) or 0)
         if self.logged is not None:
             text = self.logged.texts[str(sample.sample_id)]
+            # Bounded before tokenizing: a token holds at most a few dozen characters of such text.
+            if context and len(text) > 64 * context:
+                raise UsageError(
+                    f"{self.logged.path}: sample {sample.sample_id}: the logged response has {len(text):,} "
+                    f"characters, far beyond the model's context of {context:,} tokens"
+                )
             ids, exact = encode_logged(tokenizer, text)
+            if context and inputs["input_ids"].shape[1] + len(ids) > context:
+                raise UsageError(
+                    f"{self.logged.path}: sample {sample.sample_id}: prompt and logged response are "
+                    f"{inputs['input_ids'].shape[1] + len(ids):,} tokens, over the model's context of {context:,}"
+                )
             if not exact:
                 self.cfg.progress(
                     f"note: sample {sample.sample_id}: the logged response does not survive re-tokenization "
@@ -292,9 +304,9 @@ class _ModelWorker:
         from seedbench_r1.attention.record import build_record
         from seedbench_r1.attention.spans import response_spans
         from seedbench_r1.attention.tokens import SpecialIds, build_layout
+        from seedbench_r1.files import write_text
         from seedbench_r1.protocol.answer import score_response
         from seedbench_r1.protocol.qwen_inputs import prompt_from_sample
-        from seedbench_r1.report.io import write_text
 
         lm = self._model()
         tokenizer = lm.processor.tokenizer

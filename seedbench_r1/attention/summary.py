@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from seedbench_r1.files import write_text, write_with
 from seedbench_r1.protocol.errors import SeedBenchError, UsageError
-from seedbench_r1.report.io import write_text, write_with
 from seedbench_r1.report.table import md_table
 
 SPANS = ("all", "think", "answer")
@@ -215,7 +215,7 @@ def summarize(
     if span not in SPANS:
         raise UsageError(f"span must be one of {', '.join(SPANS)}, got {span!r}")
     if n_boot < 1:
-        raise UsageError(f"n_boot must be at least 1, got {n_boot}")
+        raise UsageError(f"--n-boot must be at least 1, got {n_boot}")
     if not records:
         raise UsageError("the attention summary needs at least one run")
     rows: list[SubsetSummary] = []

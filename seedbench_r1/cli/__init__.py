@@ -14,11 +14,12 @@ import errno
 import importlib
 import os
 import pkgutil
+import re
 import sys
 import traceback
 from collections.abc import Sequence
 
-from seedbench_r1.protocol.errors import SeedBenchError
+from seedbench_r1.protocol.errors import SeedBenchError, project_error
 
 DEBUG_ENV = "SEEDBENCH_R1_DEBUG"
 # What to do about the OS errors a user can fix, beyond the OS's own words.
@@ -51,6 +52,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def attach_dash_values(argv: Sequence[str]) -> list[str]:
+    """``--flag -1/2`` -> ``--flag=-1/2``: argparse reads a value that starts with ``-`` and is not a plain
+    negative number as another option ("expected one argument"); attached, the flag's own check names what is
+    wrong with it. No option of the project starts with a dash and a digit."""
+    out: list[str] = []
+    for token in argv:
+        if out and out[-1].startswith("--") and "=" not in out[-1] and re.match(r"^-\d", token):
+            out[-1] = f"{out[-1]}={token}"
+        else:
+            out.append(token)
+    return out
+
+
 def describe(exc: BaseException) -> str:
     """One line for an anticipated error: the project's own errors name file, line, sample and field; an
     OSError names its path(s), the OS's reason and what to do."""
@@ -74,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv[:1])
         args.passthrough = argv[1:]
     else:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(attach_dash_values(argv))
     name = f"seedbench-r1 {args.command}"
     try:
         return int(args.func(args) or 0)
@@ -89,8 +103,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not debug:
             print(f"  (set {DEBUG_ENV}=1 or pass --debug for the traceback)", file=sys.stderr)
         return 1
-    # Anything else is a bug in this project, not in the user's input: keep the traceback.
-    except Exception:
+    # Anything else is a bug in this project, not in the user's input: keep the traceback. A framework may wrap
+    # a project error (lmms-eval retries its dataset build and raises tenacity's RetryError): that is still
+    # the user's input, reported as such.
+    except Exception as exc:
+        inner = project_error(exc)
+        if inner is not None:
+            if debug:
+                traceback.print_exc()
+            print(f"{name}: error: {describe(inner)}", file=sys.stderr)
+            return 1
         traceback.print_exc()
         print(
             f"{name}: internal error: this is a bug in seedbench-r1, not a problem with your input; "

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 
+from seedbench_r1.cli.knobs import whole
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -59,17 +61,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="every sample of the split (or --limit of them), then attention_summary_all.csv/.md/.png in --out",
     )
     p.add_argument(
-        "--limit", type=int, default=None, metavar="N", help="without --samples: N samples drawn with --seed"
+        "--limit",
+        type=whole(1),
+        default=None,
+        metavar="N",
+        help="without --samples: N samples drawn with --seed",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of --limit's draw and the summary's bootstrap")
-    p.add_argument("--n-boot", type=int, default=2000, help="summary bootstrap resamples (default 2000)")
+    p.add_argument(
+        "--seed", type=whole(), default=0, help="seed of --limit's draw and the summary's bootstrap"
+    )
+    p.add_argument("--n-boot", type=whole(1), default=2000, help="summary bootstrap resamples (default 2000)")
     p.add_argument("--out", required=True, help="output folder (one subfolder per model)")
     p.add_argument("--overwrite", action="store_true", help="redo samples whose JSON exists")
     p.add_argument("--device", default=None, help="default: cuda when available, else cpu")
     p.add_argument("--dtype", default=None, help="default: bfloat16 on cuda, float32 on cpu")
     p.add_argument(
         "--max-new-tokens",
-        type=int,
+        type=whole(1),
         default=None,
         help="cap of a generated response (default: the task's generation_kwargs, 1024)",
     )

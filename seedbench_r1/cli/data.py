@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 
+from seedbench_r1.cli.knobs import whole
 from seedbench_r1.data.extract_frames import DATASETS
 
 
@@ -87,7 +88,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="SPLIT=ROWS",
         help="assert this row count for a split instead of the release's (repeatable; seedbench_r1 only)",
     )
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="processes for --decode")
+    p.add_argument("--workers", type=whole(1), default=os.cpu_count() or 1, help="processes for --decode")
     p.add_argument(
         "--frame-cache",
         nargs="?",
@@ -132,7 +133,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="cache folder (default <root>/frames; longvideobench: $LONGVIDEOBENCH_FRAMES, else <root>/frames, "
         "where the longvideobench_r1 task reads it)",
     )
-    p.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local worker processes")
+    p.add_argument("--workers", type=whole(1), default=os.cpu_count() or 1, help="local worker processes")
     p.add_argument(
         "--ray",
         nargs="?",

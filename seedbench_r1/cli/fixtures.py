@@ -6,6 +6,8 @@ import argparse
 import json
 import time
 
+from seedbench_r1.cli.knobs import whole
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -25,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="which benchmark: SEED-Bench-R1 (default) or LongVideoBench validation (lvb_val.json + videos/, "
         "12 questions with 4 and 5 candidates, both levels, every duration group)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed for ids, option order and gold letters")
+    p.add_argument("--seed", type=whole(), default=0, help="seed for ids, option order and gold letters")
     p.add_argument(
         "--force",
         action="store_true",

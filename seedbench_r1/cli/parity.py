@@ -8,6 +8,8 @@ import json
 import os
 import sys
 
+from seedbench_r1.cli.knobs import number
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -25,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-vllm", action="store_true", help="skip the vLLM paths (evaluation and rollout)")
     p.add_argument(
         "--vllm-memory",
-        type=float,
+        type=number(0, 1, low_open=True),
         default=0.1,
         help="vLLM's gpu_memory_utilization (on a CPU build: the share of host memory for its KV cache; 0.1)",
     )

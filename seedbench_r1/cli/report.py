@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from seedbench_r1.cli.knobs import whole
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -27,8 +29,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="dataset root, used only for L3 per-domain totals of runs without logged samples "
         "(default: none; the domain cells are then marked unknown)",
     )
-    p.add_argument("--n-boot", type=int, default=10_000, help="paired bootstrap resamples (default 10000)")
-    p.add_argument("--seed", type=int, default=0, help="paired bootstrap seed (default 0)")
+    p.add_argument(
+        "--n-boot", type=whole(1), default=10_000, help="paired bootstrap resamples (default 10000)"
+    )
+    p.add_argument("--seed", type=whole(), default=0, help="paired bootstrap seed (default 0)")
+    p.add_argument(
+        "--partial",
+        action="store_true",
+        help="write the report even if some input cannot be read (a results value, a sample line); the page "
+        "then lists what is missing at its top. Without it such input is an error and nothing is written",
+    )
     p.add_argument(
         "--tokenizer",
         action="append",
@@ -63,6 +73,7 @@ def _report(args: argparse.Namespace) -> int:
         n_boot=args.n_boot,
         seed=args.seed,
         tokenizers=args.tokenizer,
+        partial=args.partial,
     )
     for problem in files.problems:
         print(f"warning: {problem}", file=sys.stderr)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from seedbench_r1.cli.knobs import whole
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -35,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="replace an existing --out (and its <out>.skipped.json)",
     )
     p.add_argument(
-        "--seed", type=int, default=0, help="seed of the option rule for training rows (default 0)"
+        "--seed", type=whole(), default=0, help="seed of the option rule for training rows (default 0)"
     )
     p.add_argument(
         "--media-root",
@@ -67,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--max-length",
-        type=int,
+        type=whole(1),
         default=None,
         help="token limit for --processor (default: the SFT recipe's data.max_length, 2048)",
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
+from seedbench_r1.cli.knobs import whole
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -17,9 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("parquet", help="RL parquet written by prepare-verl")
     p.add_argument("--model", required=True, help="a (small) Qwen2-VL / Qwen2.5-VL checkpoint folder")
     p.add_argument("--recipe", default="seedbench_r1_grpo_smoke", help="recipe (--config-name) to compose")
-    p.add_argument("--prompts", type=int, default=4, help="prompts to take from the parquet")
-    p.add_argument("-n", type=int, default=4, help="responses per prompt (GRPO group size)")
-    p.add_argument("--max-new-tokens", type=int, default=32)
+    p.add_argument("--prompts", type=whole(1), default=4, help="prompts to take from the parquet")
+    p.add_argument("-n", type=whole(1), default=4, help="responses per prompt (GRPO group size)")
+    p.add_argument("--max-new-tokens", type=whole(1), default=32)
     p.set_defaults(func=_run)
 
 

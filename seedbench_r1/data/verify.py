@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from seedbench_r1.protocol.annotations import EXPECTED_L3_DOMAINS, SPLITS, VALIDATION_SPLITS, load_split
-from seedbench_r1.protocol.root import annotation_dir, media_path
+from seedbench_r1.protocol.root import annotation_dir, media_file_problem, media_path
 
 SHOW = 5  # examples listed per problem kind
 SHOW_BAD_ROWS = 20  # bad rows listed (file:line: sample: field: reason)
@@ -136,7 +136,7 @@ def verify_split(
             if rel not in media:
                 media[rel] = kind
                 if rel not in exists:
-                    exists[rel] = media_path(root, rel).is_file()
+                    exists[rel] = media_file_problem(media_path(root, rel)) is None
                 if not exists[rel]:
                     missing[kind].append(rel)
     report.missing_videos, report.missing_images = missing["video"], missing["image"]

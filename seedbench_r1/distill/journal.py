@@ -16,17 +16,19 @@ from the journal when a run resumes, so a crash between the two writes loses not
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seedbench_r1.distill.journal_schema import check_batch, check_header
+from seedbench_r1.files import read_bytes, regular_file
 from seedbench_r1.protocol.errors import UsageError
 
-FORMAT = 1
 # Header keys a resumed run must share with the journal: each changes which rows are accepted.
 COMPATIBLE_KEYS = (
     "format",
@@ -104,9 +106,10 @@ class JournalData:
 
 
 def read_journal(path: Path) -> JournalData:
-    """Parse a journal; a torn last line (a crash mid-write) is dropped and counted, anything else malformed
-    is an error naming the line."""
-    raw = path.read_bytes()
+    """Parse a journal; a torn last line (a crash mid-write) is dropped and counted. Every other line is
+    checked against the journal's schema (:mod:`.journal_schema`): anything malformed is an error naming the
+    file, the line and the field. Only a regular file within its bound is read."""
+    raw = read_bytes(path, "distill-cot journal")
     end = raw.rfind(b"\n") + 1
     body, torn = raw[:end], len(raw) - end
     lines = body.splitlines()
@@ -115,17 +118,15 @@ def read_journal(path: Path) -> JournalData:
     parsed = []
     for n, line in enumerate(lines, start=1):
         try:
-            parsed.append(json.loads(line))
+            parsed.append(json.loads(line.decode("utf-8")))
+        except RecursionError:
+            raise UsageError(f"{path}:{n}: JSON nested too deeply; the journal is damaged") from None
         except ValueError:
             raise UsageError(f"{path}:{n}: not a JSON journal line; the journal is damaged") from None
     header, batches = parsed[0], parsed[1:]
-    if not isinstance(header, dict) or header.get("kind") != "header":
-        raise UsageError(f"{path}:1: not a distill-cot journal header")
-    if header.get("format") != FORMAT:
-        raise UsageError(f"{path}: journal format {header.get('format')!r}, this version writes {FORMAT}")
+    check_header(path, header)
     for n, batch in enumerate(batches, start=2):
-        if not isinstance(batch, dict) or batch.get("kind") != "batch":
-            raise UsageError(f"{path}:{n}: expected a batch line")
+        check_batch(path, n, batch, header)
     return JournalData(header, batches, torn)
 
 
@@ -149,18 +150,41 @@ def check_teachers(path: Path, recorded: Sequence[str], requested: Sequence[str]
             )
 
 
+def _lock(path: Path) -> int:
+    """An fd of ``path`` (a regular file) holding its exclusive lock; a :class:`UsageError` if another
+    process holds it (a run still writing this output)."""
+    regular_file(path, "distill-cot journal")  # opening a FIFO for writing would block
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise UsageError(f"{path}: another distill-cot run is writing this output") from None
+    return fd
+
+
+@contextlib.contextmanager
+def held(path: Path) -> Iterator[None]:
+    """The lock of an existing journal for the block (``--overwrite`` replaces it only while no run writes
+    it); nothing to hold when there is no journal."""
+    if not path.exists():
+        yield
+        return
+    fd = _lock(path)
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
 class Journal:
     """An open journal: holds an exclusive lock (one run per --out) and commits batches atomically."""
 
-    def __init__(self, path: Path, data: JournalData | None = None) -> None:
-        """Opens and locks ``path``; without ``data``, reads it under the lock (dropping a torn last line)."""
+    def __init__(self, path: Path, data: JournalData | None = None, fd: int | None = None) -> None:
+        """Opens and locks ``path`` (or takes ``fd``, already locked); without ``data``, reads it under the
+        lock (dropping a torn last line)."""
         self.path = path
-        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND)
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(self._fd)
-            raise UsageError(f"{path}: another distill-cot run is writing this output") from None
+        self._fd = _lock(path) if fd is None else fd
         try:
             self.data = data if data is not None else read_journal(path)
             if self.data.torn_bytes:  # a batch that was being written when the run died: it is redone
@@ -171,10 +195,16 @@ class Journal:
 
     @classmethod
     def create(cls, path: Path, header: dict[str, Any]) -> Journal:
+        """A new journal holding only ``header``, locked before it replaces ``path`` (the lock moves with the
+        file, so no other run can open it in between)."""
         tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
         tmp.write_bytes(_line(header))
-        os.replace(tmp, path)
-        return cls(path, JournalData(header))
+        try:
+            fd = _lock(tmp)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return cls(path, JournalData(header), fd)
 
     @classmethod
     def resume(cls, path: Path) -> Journal:

@@ -17,6 +17,7 @@ from seedbench_r1.distill.journal import (
     COMPATIBLE_KEYS,
     Journal,
     JournalData,
+    held,
     journal_path,
     read_journal,
     stats_path,
@@ -62,25 +63,33 @@ def merge_shards(
         _check_finished(path, data, names)
 
     merged_path = journal_path(out)
-    if overwrite:
-        for stale in (out, merged_path, stats_path(out)):
-            stale.unlink(missing_ok=True)
-    if out.exists() or merged_path.exists():
+    if not overwrite and (out.exists() or merged_path.exists()):
         raise UsageError(f"--out {out} (or its journal) exists: choose another --out, or pass --overwrite")
     header = {**first, "shard": None, "merged_from": [str(p) for p in outs]}
     out.parent.mkdir(parents=True, exist_ok=True)
-    journal = Journal.create(merged_path, header)
+    # Built and validated beside the old output under temp names; the old one is replaced only on success,
+    # and only while no run writes it (its journal's lock held), so a failed merge leaves it as it was.
+    tmp_out = out.with_name(f".{out.stem}.merge{os.getpid()}{out.suffix}")
+    tmp_journal = journal_path(tmp_out)
     try:
-        for data in datas:
-            for batch in data.batches:
-                journal.commit(batch)
-        merged = journal.data
-        merged.records()  # raises if two shards recorded the same row
-        write_output(out, merged.kept_rows())
-        stats = run_stats(merged, list(range(int(first["split_rows"]))), names)
-        written = validate_output(out, merged)
+        journal = Journal.create(tmp_journal, header)
+        try:
+            for data in datas:
+                for batch in data.batches:
+                    journal.commit(batch)
+            merged = journal.data
+            merged.records()  # raises if two shards recorded the same row
+            write_output(tmp_out, merged.kept_rows())
+            stats = run_stats(merged, list(range(int(first["split_rows"]))), names)
+            written = validate_output(tmp_out, merged)
+            with held(merged_path):
+                os.replace(tmp_journal, merged_path)
+                os.replace(tmp_out, out)
+        finally:
+            journal.close()
     finally:
-        journal.close()
+        tmp_out.unlink(missing_ok=True)
+        tmp_journal.unlink(missing_ok=True)
     write_stats(stats_path(out), stats)
     return MergeReport(out, n, stats, written)
 

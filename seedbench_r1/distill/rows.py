@@ -64,6 +64,9 @@ def load_rows(
     from seedbench_r1.protocol.annotations import load_split
 
     data = load_split(root, split, on_error=on_error)
+    if not data.records:
+        skipped = f" ({len(data.errors)} bad rows skipped)" if data.errors else ""
+        raise UsageError(f"{data.path}: no training rows to sample{skipped}")
     if data.info.kind != "training":
         raise UsageError(
             f"{split} holds {data.info.kind} rows: distill-cot needs training rows (training_6k or the full "

@@ -8,6 +8,7 @@ per row, the same batch composition) it produces exactly what a clean run produc
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 import time
@@ -18,16 +19,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 from seedbench_r1.distill.journal import (
-    FORMAT,
     Journal,
     append_output,
     check_compatible,
     check_teachers,
     file_sha256,
+    held,
     journal_path,
     stats_path,
     write_output,
 )
+from seedbench_r1.distill.journal_schema import FORMAT
 from seedbench_r1.distill.rows import (
     WorkRow,
     cot_row,
@@ -42,6 +44,7 @@ from seedbench_r1.distill.rows import (
 from seedbench_r1.distill.stats import RunStats, run_stats, write_stats
 from seedbench_r1.distill.teachers import Completion, Teacher, default_batch_size, load_teacher
 from seedbench_r1.distill.validate import validate_output
+from seedbench_r1.protocol.checkpoint import checkpoint_problem, context_length
 from seedbench_r1.protocol.errors import MediaError, UsageError
 
 # A hub id as huggingface_hub accepts it: "name" or "org/name", no leading "." or "-".
@@ -52,9 +55,7 @@ def teacher_problem(name: str) -> str | None:
     """Why ``name`` cannot be a teacher, checked before any model loads; None if it may be one."""
     path = Path(name).expanduser()
     if path.exists():
-        if not (path / "config.json").is_file():
-            return f"{path} is not a checkpoint folder (no config.json)"
-        return None
+        return checkpoint_problem(path)
     if _HUB_ID.fullmatch(name):
         return None  # transformers resolves it (from the hub cache offline)
     return f"no folder {path}, and not a hub id (name or org/name)"
@@ -100,15 +101,33 @@ class DistillConfig:
     def check(self) -> None:
         if not self.teachers:
             raise UsageError("name at least one --teacher")
-        if len(set(self.teachers)) != len(self.teachers):
+        # One folder named two ways (T and T/, a relative and an absolute path) is one teacher.
+        same = [
+            str(Path(n).expanduser().resolve()) if Path(n).expanduser().exists() else n for n in self.teachers
+        ]
+        if len(set(same)) != len(same):
             raise UsageError(f"a teacher is named twice: {self.teachers}")
         for name in self.teachers:
             if problem := teacher_problem(name):
                 raise UsageError(f"--teacher {name!r}: {problem}")
-        if self.samples < 1:
-            raise UsageError(f"--samples must be >= 1, got {self.samples}")
-        if self.temperature <= 0:
+            context = context_length(name) if Path(name).expanduser().is_dir() else None
+            if context is not None and self.max_new_tokens >= context:
+                raise UsageError(
+                    f"--max-new-tokens {self.max_new_tokens}: --teacher {name!r} has a context of {context} "
+                    "tokens, which the prompt (about 1k tokens) and the response share"
+                )
+        # The Python API gets the CLI's checks too (its flags check these when parsed).
+        if not 1 <= self.samples <= 256:
+            raise UsageError(f"--samples must be 1 to 256, got {self.samples}")
+        if not (math.isfinite(self.temperature) and self.temperature > 0):
             raise UsageError("--temperature must be > 0: rejection sampling needs samples that differ")
+        if not (math.isfinite(self.top_p) and 0 < self.top_p <= 1):
+            raise UsageError(f"--top-p must be in (0, 1], got {self.top_p}")
+        if self.top_k < 0 or self.max_new_tokens < 1 or self.decode_workers < 1:
+            raise UsageError("--top-k must be >= 0, --max-new-tokens and --decode-workers >= 1")
+        rp = self.repetition_penalty
+        if rp is not None and not (math.isfinite(rp) and rp > 0):
+            raise UsageError(f"--repetition-penalty must be > 0, got {rp}")
         if self.batch_size is not None and self.batch_size < 1:
             raise UsageError(f"--batch-size must be >= 1, got {self.batch_size}")
         if self.out.is_dir():
@@ -203,8 +222,18 @@ def _open(cfg: DistillConfig, header: dict[str, Any]) -> tuple[Journal, bool]:
     """(the journal, whether it existed): a new run, or a resume whose output is rebuilt from the journal."""
     path = journal_path(cfg.out)
     if cfg.overwrite:
-        for stale in (cfg.out, path, stats_path(cfg.out)):
-            stale.unlink(missing_ok=True)
+        # Only while no run writes this output: its journal's lock is taken before anything is replaced, and
+        # the new journal (locked) replaces the old one atomically.
+        cfg.out.parent.mkdir(parents=True, exist_ok=True)
+        with held(path):
+            journal = Journal.create(path, header)
+        try:
+            write_output(cfg.out, [])
+            stats_path(cfg.out).unlink(missing_ok=True)
+        except BaseException:
+            journal.close()
+            raise
+        return journal, False
     if path.exists():
         journal = Journal.resume(path)
         try:

@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 from importlib import metadata
 from pathlib import Path
+from stat import S_ISREG
 
 LOCK_DIR = Path(__file__).resolve().parents[1] / "locks"  # seedbench_r1/locks/, shipped in the wheel
 LOCKS = {"cpu": LOCK_DIR / "cpu.txt", "gpu": LOCK_DIR / "gpu.txt"}
 # The project itself is installed editable from the checkout, never from the lock.
 PROJECT = "seedbench-r1"
 
+MAX_LOCK_BYTES = 4 << 20  # a lock of a few hundred pins is ~10 KB
 _PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;#]+)$")
 
 
@@ -26,10 +28,24 @@ def canonical_name(name: str) -> str:
 
 
 def read_lock(path: str | Path) -> dict[str, str]:
-    """Canonical name -> version. Raises ``ValueError`` naming ``file:line`` for anything but a pin."""
+    """Canonical name -> version. Raises ``ValueError`` naming ``file:line`` for anything but a pin (also a path
+    that is no regular file, or over :data:`MAX_LOCK_BYTES`)."""
     pins: dict[str, str] = {}
     path = Path(path)
-    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    # Stdlib only (tools/lock.py loads this file by path, without the package): a regular file within bounds.
+    try:
+        st = path.stat()
+    except OSError as exc:
+        raise ValueError(f"{path}: {exc.strerror or exc}") from None
+    if not S_ISREG(st.st_mode):
+        raise ValueError(f"{path}: not a regular file")
+    if st.st_size > MAX_LOCK_BYTES:
+        raise ValueError(f"{path}: {st.st_size:,} bytes, over the {MAX_LOCK_BYTES:,} a lock file may have")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path}: not a text file (not UTF-8)") from None
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
             continue

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ LEVELS = {"L1-Perception": ("perception", "L1 Perception"), "L2-Relation": ("rel
 EXPECTED_TOTAL = 1337
 EXPECTED_GROUPS = {15: 189, 60: 172, 600: 412, 3600: 564}
 EXPECTED_LEVELS = {"L1-Perception": 625, "L2-Relation": 712}
+MAX_ANNOTATION_BYTES = 256 << 20  # lvb_val.json is about 2 MB
 
 
 def resolve_lvb_root(explicit: str | os.PathLike[str] | None = None) -> Path:
@@ -111,6 +113,11 @@ def _question(entry: Any, index: int, path: Path) -> LvbQuestion:
         or not all(isinstance(c, str) for c in candidates)
     ):
         raise bad("candidates", f"expected a list of 2 to {len(OPTION_LETTERS)} strings, got {candidates!r}")
+    empty = [OPTION_LETTERS[k] for k, c in enumerate(candidates) if not c.strip()]
+    if empty:
+        raise bad(
+            "candidates", f"candidate {', '.join(empty)} is empty: the model would be shown a blank option"
+        )
     correct = entry.get("correct_choice")
     if isinstance(correct, bool) or not isinstance(correct, int) or not 0 <= correct < len(candidates):
         raise bad(
@@ -138,10 +145,22 @@ def _question(entry: Any, index: int, path: Path) -> LvbQuestion:
     )
 
 
+def repeated_candidates(questions: list[LvbQuestion]) -> list[str]:
+    """Ids of the questions in which two candidates read the same (after stripping): such a question cannot
+    be answered by text alone. Reported as a warning with a count, not refused: the gated release could not
+    be checked for them here."""
+    return [q.id for q in questions if len({c.strip() for c in q.candidates}) < len(q.candidates)]
+
+
 def load_lvb(root: str | os.PathLike[str] | None = None) -> list[LvbQuestion]:
     """Every question of ``<root>/lvb_val.json``; a bad entry raises naming the file, its id and the field."""
     path = annotation_path(root)
     try:
+        st = path.stat()
+        if not stat.S_ISREG(st.st_mode):  # a FIFO or a device would block or never end
+            raise AnnotationError(path, None, None, "not a regular file")
+        if st.st_size > MAX_ANNOTATION_BYTES:
+            raise AnnotationError(path, None, None, f"{st.st_size:,} bytes, over {MAX_ANNOTATION_BYTES:,}")
         entries = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise AnnotationError(
@@ -150,12 +169,16 @@ def load_lvb(root: str | os.PathLike[str] | None = None) -> list[LvbQuestion]:
             None,
             f"no such file (set {ROOT_ENV}, or `seedbench-r1 download --dataset longvideobench`)",
         ) from None
+    except RecursionError:
+        raise AnnotationError(path, None, None, "not readable JSON: nested too deeply") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise AnnotationError(path, getattr(exc, "lineno", None), None, f"not readable JSON: {exc}") from None
     if not isinstance(entries, list):
         raise AnnotationError(
             path, None, None, f"expected a JSON list of questions, got {type(entries).__name__}"
         )
+    if not entries:
+        raise AnnotationError(path, None, None, "an empty list: no questions to evaluate")
     questions = [_question(entry, i, path) for i, entry in enumerate(entries)]
     seen: Counter[str] = Counter(q.id for q in questions)
     dup = next((i for i, n in seen.items() if n > 1), None)

@@ -21,7 +21,9 @@ from seedbench_r1.longvideobench.loader import (
     EXPECTED_TOTAL,
     VIDEO_FOLDER,
     load_lvb,
+    repeated_candidates,
 )
+from seedbench_r1.protocol.root import media_file_problem
 
 SHOW_MISSING = 10  # missing clips named before "... and N more"
 
@@ -29,7 +31,7 @@ SHOW_MISSING = 10  # missing clips named before "... and N more"
 @dataclass
 class Check:
     name: str
-    status: str  # "ok", "FAIL" or "off" (reported, not asserted)
+    status: str  # "ok", "FAIL", "warn" (reported, not failed) or "off" (reported, not asserted)
     summary: str
     details: list[str] = field(default_factory=list)
 
@@ -79,6 +81,12 @@ def verify_lvb(
     report.checks.append(
         Check("annotation", "ok", f"{root / ANNOTATION_FILE}: {len(questions)} questions, {len(clips)} clips")
     )
+    repeated = repeated_candidates(questions)
+    if repeated:
+        shown = ", ".join(repeated[:SHOW_MISSING]) + (" ..." if len(repeated) > SHOW_MISSING else "")
+        report.checks.append(
+            Check("candidates", "warn", f"{len(repeated)} question(s) list one candidate text twice: {shown}")
+        )
     report.checks.append(
         _count_check("questions", {"total": len(questions)}, {"total": EXPECTED_TOTAL}, expect_counts)
     )
@@ -94,7 +102,7 @@ def verify_lvb(
         report.checks.append(Check("videos", "off", "not checked (metadata only)"))
         return report
     folder = root / VIDEO_FOLDER
-    missing = [name for name in clips if not (folder / name).is_file()]
+    missing = [name for name in clips if media_file_problem(folder / name) is not None]  # 0 bytes is missing
     if missing:
         shown = [f"missing: {VIDEO_FOLDER}/{m}" for m in missing[:SHOW_MISSING]]
         if len(missing) > SHOW_MISSING:

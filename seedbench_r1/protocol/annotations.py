@@ -232,7 +232,7 @@ def load_split(
     records: list[Record] = []
     lines: list[int] = []
     errors: list[AnnotationError] = []
-    first_line: dict[object, int] = {}
+    first_line: dict[str, int] = {}
     # Bytes, decoded line by line: one undecodable line is one bad row, not the end of the file.
     with open(path, "rb") as fh:
         for lineno, raw in enumerate(fh, start=1):
@@ -240,15 +240,18 @@ def load_split(
                 continue
             try:
                 record = _parse_line(raw, path, lineno, info)
-                if record.sample_id in first_line:
+                # Ids compare as text: the outputs key samples by their text (verl's extra_info, the CoT rows,
+                # the report), so 5 and "5" in one file would be one sample twice.
+                key = str(record.sample_id)
+                if key in first_line:
                     raise AnnotationError(
                         path,
                         lineno,
                         "sample_id",
-                        f"duplicate of line {first_line[record.sample_id]}",
+                        f"duplicate of line {first_line[key]} (ids compare as text)",
                         sample_id=record.sample_id,
                     )
-                first_line[record.sample_id] = lineno
+                first_line[key] = lineno
             except AnnotationError as exc:
                 if on_error == "raise":
                     raise

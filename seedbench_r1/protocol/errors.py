@@ -34,6 +34,19 @@ class AnnotationError(SeedBenchError, ValueError):
         super().__init__(f"{': '.join(parts)}: {reason}")
 
 
+def project_error(exc: BaseException) -> SeedBenchError | None:
+    """The project's own error inside ``exc``: itself, or one a framework wrapped (tenacity's ``RetryError``
+    raises ``from`` the last attempt's error; others chain with ``raise ... from`` or while handling)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, SeedBenchError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+
+
 class UsageError(SeedBenchError):
     """A command-line value that cannot work (an output path that is a folder, a target that holds data)."""
 

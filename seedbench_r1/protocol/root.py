@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import stat
 from pathlib import Path
 
 from seedbench_r1.protocol.errors import MediaError
@@ -83,3 +84,18 @@ def media_path(root: str | os.PathLike[str], relative: str) -> Path:
 
 def annotation_dir(root: str | os.PathLike[str]) -> Path:
     return Path(root) / "annotations"
+
+
+def media_file_problem(path: str | os.PathLike[str]) -> str | None:
+    """Why a media file a row points at cannot be shown: ``"missing"``, ``"not a regular file"`` or ``"empty
+    (0 bytes)"``; None when it is there. The one existence rule of the tasks and ``verify``: a 0-byte clip (a
+    download cut short) is as absent as a missing one."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        return f"unreadable ({exc.strerror or exc})"
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file"
+    return "empty (0 bytes)" if st.st_size == 0 else None

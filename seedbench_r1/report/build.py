@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seedbench_r1.files import write_text
 from seedbench_r1.protocol.constants import OPTION_LETTERS
+from seedbench_r1.protocol.errors import SeedBenchError
 from seedbench_r1.report import length, table
-from seedbench_r1.report.io import write_text
 from seedbench_r1.report.lvb import LVB, LVB_COLUMNS, LVB_PAPER_ROWS, LVB_TICKS
 from seedbench_r1.report.paper import COLUMNS
 from seedbench_r1.report.plot import bar_chart
@@ -40,6 +41,10 @@ class ReportFiles:
     problems: list[str] = field(default_factory=list)
 
 
+class PartialReportError(SeedBenchError):
+    """Some input of the report could not be read, and ``--partial`` was not given."""
+
+
 def build_report(
     run_args: Sequence[str],
     out_dir: str | os.PathLike[str],
@@ -49,24 +54,41 @@ def build_report(
     n_boot: int = 10_000,
     seed: int = 0,
     tokenizers: Sequence[str] = (),
+    partial: bool = False,
 ) -> ReportFiles:
     """Read every RUN, write ``report.md``, ``table.csv``, ``report.png`` (and ``paired.csv``) under out_dir;
     with LongVideoBench results also ``table3.csv``, ``table3.png`` (and ``table3_paired.csv``); with logged
     responses ``length.csv``, ``length_dist.csv`` and ``length.png`` (lengths in tokens of ``tokenizers``,
     ``[LABEL=]PATH`` values, else in words).
 
-    Unreadable RUN arguments and gaps inside a run are listed in the report's "Problems" section and returned
-    in ``problems``; whatever could be read still renders. A ``tokenizers`` value that cannot be used raises
-    LengthError before anything is written.
+    Input that could not be read (a RUN argument, a results value that is no number, a sample line) raises
+    :class:`PartialReportError` naming the first one (file and line) before anything is written, unless
+    ``partial``: then the report is written with what could be read, and says at its top what is missing.
+    Gaps inside a run (no samples logged, a ``--limit``) are listed in its "Problems" section and returned in
+    ``problems``. A ``tokenizers`` value that cannot be used raises LengthError before anything is written.
     """
     out = Path(out_dir)
     runs, errors = load_runs(list(run_args), root=root)
+    unreadable = errors + [u for r in runs for u in r.unreadable]
+    if unreadable and not partial:
+        more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
+        raise PartialReportError(
+            f"{unreadable[0]}{more}; nothing was written (--partial writes the report from what could be read, "
+            "listing what could not)"
+        )
     lengths = length.analyse(runs, tokenizers)
-    problems = errors + [p for r in runs for p in r.problems]
+    problems = unreadable + [p for r in runs for p in r.problems]
     seed_runs = [r for r in runs if r.covers(COLUMNS)]
     lvb_runs = [r for r in runs if r.covers(LVB_COLUMNS)]
     rows = table.table_rows(seed_runs, paper)
     md = ["# SEED-Bench-R1 report", ""]
+    if unreadable:
+        md += [
+            "**Partial report (--partial): these inputs could not be read and are not in any number below:**",
+            "",
+            *[f"- {u}" for u in unreadable],
+            "",
+        ]
     md.append(
         "Accuracy (%) per column as `pct (correct/total) [95% Wilson interval]`; `n/a` marks a gap (reason in "
         "brackets). L3 domains: Daily life, Hobbies, Recreation, Work."

@@ -27,8 +27,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seedbench_r1.files import json_lines, write_text, write_with
 from seedbench_r1.protocol.errors import SeedBenchError
-from seedbench_r1.report.io import json_lines, write_text, write_with
 
 ACC_KEYS = ("critic/score/mean", "critic/rewards/mean")
 LENGTH_KEY = "response_length/mean"
@@ -67,7 +67,7 @@ def read_jsonl(path: Path, label: str | None = None) -> MetricLog:
     problems: list[str] = []
     bad = 0
     non_finite: list[str] = []
-    for lineno, obj, reason in json_lines(path):
+    for lineno, obj, reason in json_lines(path, "verl metrics log"):
         if reason is None:
             if (
                 not isinstance(obj, dict)
@@ -250,6 +250,14 @@ def build_curves(log_args: Sequence[str], out_dir: str | Path) -> CurvesFiles:
         logs.append(log)
     if not logs:
         raise CurvesError("no readable verl metrics log:\n  " + "\n  ".join(problems))
+    seen: dict[str, Path] = {}
+    for log in logs:
+        if log.label in seen:
+            raise CurvesError(
+                f"label {log.label!r} names two logs ({seen[log.label]} and {log.path}): the chart could not tell "
+                "them apart; give each its own LABEL=LOG"
+            )
+        seen[log.label] = log.path
     png = plot_curves(logs, out / "curves.png")
     csv_path = write_text(out / "curves.csv", series_csv(logs))
     return CurvesFiles(png, csv_path, logs, problems)

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from seedbench_r1.files import write_with
 from seedbench_r1.protocol.errors import SeedBenchError
-from seedbench_r1.report.io import write_with
 from seedbench_r1.report.lvb import LVB
 from seedbench_r1.report.paper import LEVELS, Cell
 from seedbench_r1.report.results import RunResult

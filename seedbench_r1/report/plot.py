@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from seedbench_r1.report.io import write_with
+from seedbench_r1.files import write_with
 from seedbench_r1.report.paper import COLUMNS, Column
 from seedbench_r1.report.table import Row, interval_pct
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from seedbench_r1.files import JSON_ERRORS, json_lines
 from seedbench_r1.longvideobench.loader import DURATION_GROUPS, EXPECTED_TOTAL
 from seedbench_r1.longvideobench.loader import LEVELS as LVB_LEVELS
 from seedbench_r1.protocol.constants import LETTERS, OPTION_LETTERS, canonical_domain
@@ -41,9 +42,9 @@ from seedbench_r1.protocol.names import (
     GROUP_NAME,
     LEVEL_TASKS,
     LOG_KEY,
+    LVB_ACC_METRIC,
     NO_ANSWER_METRIC,
 )
-from seedbench_r1.report.io import JSON_ERRORS, json_lines
 from seedbench_r1.report.lvb import LOG_KEY as LVB_LOG_KEY
 from seedbench_r1.report.lvb import LVB, LVB_COLUMNS, LVB_METRIC, LVB_TASK, OVERALL
 from seedbench_r1.report.paper import COLUMNS, LEVELS, Cell, Column
@@ -113,7 +114,11 @@ class RunResult:
     cells: dict[str, Cell] = field(default_factory=dict)
     extras: dict[str, LevelExtras] = field(default_factory=dict)
     samples: dict[str, list[SampleOutcome]] = field(default_factory=dict)  # level -> outcomes
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(
+        default_factory=list
+    )  # gaps: what the run did not log (a --limit, no samples)
+    # Input that could not be read (FILE:LINE: why): a report built despite it is partial (``--partial``).
+    unreadable: list[str] = field(default_factory=list)
 
     @property
     def has_samples(self) -> bool:
@@ -234,15 +239,39 @@ def read_run(results_file: Path, *, name: str, root: str | os.PathLike[str] | No
     for level in LEVELS if has_seed else ():
         task = TASK_OF_LEVEL[level]
         samples_file = results_file.parent / f"{date_id}{SAMPLES_MARK}{task}.jsonl"
-        if samples_file.is_file():
-            run.samples[level] = read_samples(samples_file, level, run.problems)
+        if samples_file.exists():
+            run.samples[level] = read_samples(samples_file, level, run.unreadable)
+        _check_values(run, task, results.get(task))
         _fill_level(run, level, results.get(task), n_samples.get(task), root)
     if LVB_TASK in results:
         samples_file = results_file.parent / f"{date_id}{SAMPLES_MARK}{LVB_TASK}.jsonl"
-        if samples_file.is_file():
-            run.samples[LVB] = read_samples(samples_file, LVB, run.problems)
+        if samples_file.exists():
+            run.samples[LVB] = read_samples(samples_file, LVB, run.unreadable)
+        _check_values(run, LVB_TASK, results[LVB_TASK])
         _fill_lvb(run, results[LVB_TASK], n_samples.get(LVB_TASK))
     return run
+
+
+ALWAYS_DEFINED = (ACC_METRIC, FORMAT_METRIC, NO_ANSWER_METRIC, LVB_ACC_METRIC)
+
+
+def _check_values(run: RunResult, task: str, task_results: Any) -> None:
+    """Every metric value of a task the report reads is a finite number (lmms-eval writes NaN only for a
+    domain or group with no sample, which the report shows as a gap); text or Inf is unreadable input."""
+    if task_results is None:
+        return
+    if not isinstance(task_results, dict):
+        run.unreadable.append(f"{run.results_file}: results.{task} is not an object")
+        return
+    for key, value in task_results.items():
+        metric, _, _ = str(key).partition(",")
+        if metric == "alias" or metric.endswith(("_stderr", "_stderr_clt", "_stderr_clustered")):
+            continue
+        number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        # NaN is lmms-eval's value for a group (domain, duration) without samples: a gap, not garbage. An
+        # overall rate is defined whenever the task ran.
+        if not number or math.isinf(value) or (math.isnan(value) and metric in ALWAYS_DEFINED):
+            run.unreadable.append(f"{run.results_file}: results.{task}.{key} = {value!r} is not a number")
 
 
 def _metric(task_results: dict[str, Any] | None, metric: str) -> float | None:
@@ -485,25 +514,38 @@ def response_text(line: dict[str, Any]) -> str | None:
     return None
 
 
-def read_samples(path: Path, level: str, problems: list[str]) -> list[SampleOutcome]:
-    """Outcomes from one ``<date>_samples_<task>.jsonl``; a line that cannot be read is reported, not dropped
-    silently (it is counted in ``problems`` and left out of the counts)."""
+def read_samples(path: Path, level: str, unreadable: list[str]) -> list[SampleOutcome]:
+    """Outcomes from one ``<date>_samples_<task>.jsonl``. A line that cannot be read, a sample logged twice
+    and a file with no sample line are reported in ``unreadable`` (``FILE:LINE: why``, then a count), never
+    dropped silently; only the lines that read are counted."""
     outcomes: list[SampleOutcome] = []
-    bad = 0
-    first_bad = ""
-    for lineno, line, reason in json_lines(path):
+    bad: list[str] = []
+    first_line: dict[str, int] = {}
+    try:
+        lines = list(json_lines(path, "lmms-eval samples file"))
+    except SeedBenchError as exc:  # not a regular file, or over the bound
+        unreadable.append(str(exc))
+        return outcomes
+    for lineno, line, reason in lines:
         if reason is None:
             try:
-                outcomes.append(_lvb_outcome(line) if level == LVB else _outcome(line, level))
+                outcome = _lvb_outcome(line) if level == LVB else _outcome(line, level)
+                key = str(outcome.sample_id)
+                if key in first_line:
+                    raise ValueError(
+                        f"sample {outcome.sample_id!r} logged twice (first at line {first_line[key]})"
+                    )
+                first_line[key] = lineno
+                outcomes.append(outcome)
                 continue
             except (ValueError, TypeError) as exc:
                 reason = str(exc)
-        bad += 1
-        first_bad = first_bad or f"line {lineno}: {reason}"
+        bad.append(f"{path}:{lineno}: {reason}")
     if bad:
-        problems.append(
-            f"{path}: {bad} unreadable sample line(s) left out of the counts (first: {first_bad})"
-        )
+        more = f" (and {len(bad) - 1} more unreadable line(s))" if len(bad) > 1 else ""
+        unreadable.append(bad[0] + more)
+    if not lines:
+        unreadable.append(f"{path}: no sample lines (an lmms-eval --log_samples file holds one per doc)")
     return outcomes
 
 

@@ -16,6 +16,10 @@ def check_dataset(ctx: Context) -> Result:
 
     root = resolve_root(ctx.root)
     download = f"seedbench-r1 download --root {root} --parts validation"
+    if root.exists() and not root.is_dir():
+        return Result(
+            "dataset", PROBLEM, f"dataset root {root} is a file, not a folder", "name the dataset folder"
+        )
     if not root.is_dir():
         return Result("dataset", WARNING, f"dataset root {root} does not exist", download)
     # Sizes as notes, not failures: a root that is valid but smaller than the release (the fixture, a partial

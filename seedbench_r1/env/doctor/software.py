@@ -83,17 +83,23 @@ def check_lock(ctx: Context) -> Result:
     from seedbench_r1.env.locks import compare, installed_versions, read_lock
 
     label, path = lock_path(ctx)
-    if not path.is_file():
+    # A lock the user named is what they asked doctor to check against: one it cannot read is a problem.
+    # The shipped one missing (an install without the package data) only limits what doctor can say.
+    named = ctx.lock is not None and ctx.lock not in ("cpu", "gpu")
+    if not named and not path.is_file():
         return Result(
             "lock",
             WARNING,
             f"{label} {path} not found: cannot compare installed versions with the tested ones",
             "reinstall seedbench-r1 from a checkout that has seedbench_r1/locks/, or pass --lock PATH",
         )
+    fix = "pass --lock PATH to a pip-freeze file (name==version lines)"
     try:
         lock = read_lock(path)
     except (OSError, ValueError) as exc:
-        return Result("lock", WARNING, f"{label} unreadable: {exc}", "pass --lock PATH to a pip-freeze file")
+        return Result("lock", PROBLEM, f"--lock {exc}", fix)  # the reason names the file (and line)
+    if not lock:
+        return Result("lock", PROBLEM, f"--lock {path}: no pins in it (an empty lock checks nothing)", fix)
     diff = compare(lock, installed_versions())
     changed, missing, extra = diff["changed"], diff["missing"], diff["extra"]
     counts = f"{len(changed)} changed, {len(missing)} missing, {len(extra)} extra"

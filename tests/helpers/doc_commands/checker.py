@@ -297,7 +297,9 @@ class Checker(ProjectChecks, FrameworkChecks):
                     self._check_pytest(margs, state, r)
                 else:
                     mark(None)
-                    r.fail(f"no class for `python -m {module}`: add a check to tests/helpers/doc_commands/checker.py")
+                    r.fail(
+                        f"no class for `python -m {module}`: add a check to tests/helpers/doc_commands/checker.py"
+                    )
             elif rest and isinstance(rest[0], str) and rest[0].endswith(".py"):
                 mark(5)
                 self._check_script(rest[0], rest[1:], state, r)
