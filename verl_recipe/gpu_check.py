@@ -201,7 +201,6 @@ def verdicts(
     metrics = read_jsonl(log)
     series = metrics.series
     out = [
-        log_verdict(metrics.problems),
         rollout_verdict(series),
         length_verdict(series, max_prompt, max_response),
         validation_verdict(series),
@@ -209,6 +208,7 @@ def verdicts(
     ]
     if eval_dirs is not None:
         out.append(eval_verdict(*eval_dirs))
+    out.append(log_verdict(metrics.problems))
     return out
 
 

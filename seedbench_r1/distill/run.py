@@ -9,6 +9,7 @@ per row, the same batch composition) it produces exactly what a clean run produc
 from __future__ import annotations
 
 import math
+import os
 import re
 import sys
 import time
@@ -101,9 +102,11 @@ class DistillConfig:
     def check(self) -> None:
         if not self.teachers:
             raise UsageError("name at least one --teacher")
-        # One folder named two ways (T and T/, a relative and an absolute path) is one teacher.
+        # One folder named two ways (T and T/, a relative and an absolute path) is one teacher; a symlink
+        # is another name the user chose on purpose (e.g. the same weights as a second pass), kept apart.
         same = [
-            str(Path(n).expanduser().resolve()) if Path(n).expanduser().exists() else n for n in self.teachers
+            os.path.abspath(os.path.expanduser(n)) if Path(n).expanduser().exists() else n
+            for n in self.teachers
         ]
         if len(set(same)) != len(same):
             raise UsageError(f"a teacher is named twice: {self.teachers}")

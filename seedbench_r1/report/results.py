@@ -253,6 +253,7 @@ def read_run(results_file: Path, *, name: str, root: str | os.PathLike[str] | No
 
 
 ALWAYS_DEFINED = (ACC_METRIC, FORMAT_METRIC, NO_ANSWER_METRIC, LVB_ACC_METRIC)
+READ_METRICS = frozenset((*ALWAYS_DEFINED, *DOMAIN_METRICS.values(), *LVB_METRIC.values()))
 
 
 def _check_values(run: RunResult, task: str, task_results: Any) -> None:
@@ -265,7 +266,7 @@ def _check_values(run: RunResult, task: str, task_results: Any) -> None:
         return
     for key, value in task_results.items():
         metric, _, _ = str(key).partition(",")
-        if metric == "alias" or metric.endswith(("_stderr", "_stderr_clt", "_stderr_clustered")):
+        if metric not in READ_METRICS:  # stderr entries, the per-sample records' aggregate, the alias
             continue
         number = isinstance(value, (int, float)) and not isinstance(value, bool)
         # NaN is lmms-eval's value for a group (domain, duration) without samples: a gap, not garbage. An

@@ -454,7 +454,15 @@ def test_one_run_per_output_at_a_time(tmp_path: Path) -> None:
     from seedbench_r1.distill.journal import Journal
 
     path = tmp_path / "cot.jsonl.state.jsonl"
-    first = Journal.create(path, {"kind": "header", "format": 1})
+    header = {
+        "kind": "header",
+        "format": 1,
+        "split": "training_6k",
+        "split_sha256": "0" * 64,
+        "split_rows": 16,
+    }
+    header.update(samples=2, seed=0, gen={}, backend="hf", shard=None)
+    first = Journal.create(path, header)
     try:
         with pytest.raises(UsageError, match="another distill-cot run"):
             Journal.resume(path)

@@ -53,7 +53,7 @@ def test_a_healthy_run_passes_every_check(tmp_path: Path, capsys: pytest.Capture
     memory.write_text("1700000000\t60.5\t70.1\n1700000002\t88.25\t101.5\n")
     rc, lines = verdict_lines(capsys, "--log", log, "--memory", memory)
     assert rc == 0, lines
-    assert [ln.split()[0] for ln in lines[:-1]] == ["PASS", "PASS", "PASS", "INFO"]
+    assert [ln.split()[0] for ln in lines[:-1]] == ["PASS", "PASS", "PASS", "INFO", "PASS"]
     assert "worst diff_mean 1.50e-03" in lines[0] and "longest prompt 1034" in lines[1]
     assert "machine host 88.2 GB" in lines[3] and "machine GPU 101.5 GB" in lines[3]
     assert "actor GPU reserved 31.5 GB" in lines[3]
