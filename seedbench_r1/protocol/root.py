@@ -93,7 +93,7 @@ def media_file_problem(path: str | os.PathLike[str]) -> str | None:
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        return "missing"
+        return "not found"
     except OSError as exc:
         return f"unreadable ({exc.strerror or exc})"
     if not stat.S_ISREG(st.st_mode):

@@ -238,11 +238,12 @@ def test_lock_mismatch_against_the_shipped_cpu_lock(tmp_path: Path, fixture_root
     assert f"fix: pip install --no-deps -r {LOCKS['cpu']}" in found
 
 
-def test_missing_lock_file_is_a_warning(tmp_path: Path, fixture_root: Path) -> None:
+def test_a_missing_named_lock_is_a_problem(tmp_path: Path, fixture_root: Path) -> None:
+    """The user asked doctor to compare with that file: not finding it is a problem (was a warning)."""
     proc = doctor("--root", str(fixture_root), "--lock", str(tmp_path / "nope.txt"))
     found = line(proc.stdout, "lock")
-    assert found.startswith("warning")
-    assert f"{tmp_path / 'nope.txt'} not found" in found
+    assert found.startswith("problem") and proc.returncode == 1
+    assert f"{tmp_path / 'nope.txt'}: No such file" in found
 
 
 # ------------------------------------------------------------------------------------------ data

@@ -166,9 +166,20 @@ def test_bad_input_is_reported_and_the_rest_renders(
     assert (partial / "partial-model" / "20260101_000000_results.json").is_file()
 
     out = tmp_path / "rep"
-    rc = main(
-        ["report", str(not_a_run), str(partial), str(lmms_runs["none"]), "--out", str(out), "--n-boot", "500"]
-    )
+    argv = [
+        "report",
+        str(not_a_run),
+        str(partial),
+        str(lmms_runs["none"]),
+        "--out",
+        str(out),
+        "--n-boot",
+        "500",
+    ]
+    # A RUN that cannot be read: an error naming it, nothing written, unless --partial.
+    assert main(argv) == 1
+    assert f"{not_a_run}: not an lmms-eval output folder" in capsys.readouterr().err and not out.exists()
+    rc = main([*argv, "--partial"])
     assert rc == 0
     err = capsys.readouterr().err
     assert f"{not_a_run}: not an lmms-eval output folder" in err
@@ -180,8 +191,8 @@ def test_bad_input_is_reported_and_the_rest_renders(
     assert "| dummy_none |" in md
     assert (out / "report.png").stat().st_size > 0
 
-    # Nothing readable at all: exit code 1, still a report naming the problem.
-    assert main(["report", str(not_a_run), "--out", str(tmp_path / "rep2")]) == 1
+    # Nothing readable at all: exit code 1, even with --partial, which still writes a report naming the problem.
+    assert main(["report", str(not_a_run), "--out", str(tmp_path / "rep2"), "--partial"]) == 1
     assert "not an lmms-eval output folder" in (tmp_path / "rep2" / "report.md").read_text()
 
 
@@ -193,7 +204,9 @@ def test_unreadable_sample_lines_are_counted_not_hidden(lmms_runs: dict[str, Pat
     samples.write_text("\n".join([*lines[:-1], "{not json"]) + "\n")
     (run,), _ = load_runs([str(run_dir)])
     assert run.cells["L2"].total == len(lines) - 1
-    assert any("1 unreadable sample line(s)" in p and "line 6" in p for p in run.problems)
+    assert run.unreadable == [
+        f"{samples}:6: Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+    ]
     # The results file still counts 6 docs: the mismatch is reported, not papered over.
     assert any("logged samples give" in p for p in run.problems)
     assert any("5 samples logged but n-samples effective = 6" in p for p in run.problems)

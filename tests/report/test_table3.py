@@ -208,7 +208,9 @@ def test_bad_sample_lines_and_missing_metric_are_reported(lvb_runs: dict[str, Pa
     samples.write_text("\n".join([json.dumps(bad), *lines[1:-1], "{not json"]) + "\n")
     (run,), _ = load_runs([str(run_dir)])
     assert run.cells["lvb"].total == len(lines) - 2
-    assert any("2 unreadable sample line(s)" in p and "duration_group 30" in p for p in run.problems)
+    (first,) = run.unreadable
+    assert first.startswith(f"{samples}:1: ") and "duration_group 30" in first
+    assert first.endswith("(and 1 more unreadable line(s))")
     assert any("10 samples logged but n-samples effective = 12" in p for p in run.problems)
 
     results = next(run_dir.glob("*_results.json"))

@@ -8,7 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
-DOC_FILES: tuple[Path, ...] = (REPO / "README.md", *sorted((REPO / "docs").glob("*.md")))
+DOC_FILES: tuple[Path, ...] = (
+    REPO / "README.md",
+    *sorted((REPO / "docs").glob("*.md")),
+    REPO / "tests" / "README.md",
+)
 SHELL_LANGS = frozenset({"bash", "sh", "shell", "console"})
 CLASS_NAMES = {
     1: "seedbench-r1",
