@@ -128,6 +128,9 @@ class DistillConfig:
             raise UsageError(f"--top-p must be in (0, 1], got {self.top_p}")
         if self.top_k < 0 or self.max_new_tokens < 1 or self.decode_workers < 1:
             raise UsageError("--top-k must be >= 0, --max-new-tokens and --decode-workers >= 1")
+        memory = self.model_args.get("gpu_memory_utilization")
+        if memory is not None and not (isinstance(memory, (int, float)) and 0 < memory <= 1):
+            raise UsageError(f"--model-args gpu_memory_utilization={memory!r}: must be in (0, 1]")
         rp = self.repetition_penalty
         if rp is not None and not (math.isfinite(rp) and rp > 0):
             raise UsageError(f"--repetition-penalty must be > 0, got {rp}")
