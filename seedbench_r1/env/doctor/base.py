@@ -72,6 +72,16 @@ class Context:
     def torch(self) -> TorchInfo:
         return probe_torch()
 
+    @functools.cached_property
+    def libcuda(self) -> int | None:
+        from seedbench_r1.env.gpu_host import libcuda_version
+
+        return libcuda_version()
+
+    @functools.cached_property
+    def compute_capabilities(self) -> list[tuple[int, int]]:
+        return query_compute_capabilities() if self.smi.gpus else []
+
     @property
     def gpu_host(self) -> bool:
         return bool(self.smi.gpus) or self.torch.cuda_available
@@ -159,6 +169,21 @@ def query_nvidia_smi(timeout: float = 15.0) -> NvidiaSmi:
             memory = float("nan")  # "[N/A]" on some virtualised GPUs
         gpus.append(Gpu(",".join(parts[:-2]), memory, parts[-1]))
     return NvidiaSmi(path, gpus, "" if gpus else f"no GPU rows in its output: {proc.stdout.strip()!r}")
+
+
+def query_compute_capabilities(timeout: float = 15.0) -> list[tuple[int, int]]:
+    """(major, minor) per GPU from ``nvidia-smi --query-gpu=compute_cap``; [] where it is not reported."""
+    path = shutil.which("nvidia-smi")
+    if path is None:
+        return []
+    try:
+        proc = _run([path, "--query-gpu=compute_cap", "--format=csv,noheader"], timeout)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    rows = [re.fullmatch(r"\s*(\d+)\.(\d+)\s*", r) for r in proc.stdout.splitlines() if r.strip()]
+    if proc.returncode != 0 or not rows or not all(rows):
+        return []
+    return [(int(m.group(1)), int(m.group(2))) for m in rows if m]
 
 
 def probe_torch() -> TorchInfo:

@@ -1,8 +1,10 @@
-"""Checks of the GPU side: the GPUs and their memory, the NVIDIA driver against torch's CUDA build, torch
-seeing the GPUs, flash-attn and vLLM."""
+"""Checks of the GPU side: the GPUs and their memory, the NVIDIA driver against torch's CUDA build (or the GPU
+lock's, with the route that fits the host), torch seeing the GPUs, the compute capability and nvcc for
+flash-attn, flash-attn and vLLM, and that vLLM's and Triton's compiled code loads on the GPU."""
 
 from __future__ import annotations
 
+from seedbench_r1.env import gpu_host
 from seedbench_r1.env.doctor.base import (
     OK,
     PROBLEM,
@@ -72,16 +74,28 @@ def check_driver(ctx: Context) -> Result:
         return Result("driver", OK, "no NVIDIA GPU listed: nothing to check")
     driver = smi.gpus[0].driver
     torch = ctx.torch
-    if torch.version is None:
+    libcuda = ctx.libcuda
+    seen = f"; libcuda reports {libcuda // 1000}.{libcuda % 1000 // 10}" if libcuda else ""
+    if not torch.cuda:  # no CUDA torch yet: judge the driver for the GPU lock's CUDA 13 build
+        route = gpu_host.driver_route(driver, smi.gpus[0].name, libcuda)
+        what = "not importable" if torch.version is None else f"{torch.version}, a CPU build"
+        if route.ready:
+            return Result("driver", OK, f"{route.text}{seen}; torch is {what}")
         return Result(
-            "driver", WARNING, f"driver {driver}; torch not importable, cannot compare ({torch.error})"
-        )
-    if not torch.cuda:
-        return Result(
-            "driver", OK, f"driver {driver}; torch {torch.version} is a CPU build, nothing to compare"
+            "driver",
+            WARNING,
+            f"driver {driver}: the GPU lock's torch is a CUDA {gpu_host.LOCK_CUDA_MAJOR} build (torch here is "
+            f"{what}){seen}",
+            f"route {route.kind}: {route.text}",
         )
     need = min_driver(torch.cuda)
     have = version_tuple(driver)
+    cuda = version_tuple(torch.cuda)
+    if libcuda and cuda and libcuda >= cuda[0] * 1000 + (cuda[1] if len(cuda) > 1 else 0) * 10:
+        # forward compatibility (or a newer user-mode driver) is what CUDA programs load: it decides
+        return Result(
+            "driver", OK, f"driver {driver}{seen}, enough for torch {torch.version} (CUDA {torch.cuda})"
+        )
     if need is None:
         return Result(
             "driver",
@@ -91,11 +105,14 @@ def check_driver(ctx: Context) -> Result:
             "compare with NVIDIA's CUDA toolkit / driver table (docs.nvidia.com/cuda/cuda-toolkit-release-notes)",
         )
     if not have or have[0] < need:
+        fix = f"update the NVIDIA driver to >= {need}, or install a torch built for an older CUDA"
+        if cuda and cuda[0] == gpu_host.LOCK_CUDA_MAJOR:
+            fix = gpu_host.driver_route(driver, smi.gpus[0].name, libcuda).text
         return Result(
             "driver",
             PROBLEM,
-            f"driver {driver} is too old for torch {torch.version} (CUDA {torch.cuda} needs driver >= {need})",
-            f"update the NVIDIA driver to >= {need}, or install a torch built for an older CUDA",
+            f"driver {driver} is too old for torch {torch.version} (CUDA {torch.cuda} needs driver >= {need}){seen}",
+            fix,
         )
     return Result(
         "driver", OK, f"driver {driver} >= {need}, enough for torch {torch.version} (CUDA {torch.cuda})"
@@ -173,3 +190,80 @@ def check_vllm(ctx: Context) -> Result:
     if version_tuple(version) != version_tuple(VLLM_PIN):
         return Result("vllm", WARNING, f"{name} {version}; verl 0.9.1 pins vllm {VLLM_PIN}", fix)
     return Result("vllm", OK, f"{name} {version}")
+
+
+# flash-attn 2.8's kernels are for Ampere (8.x) and newer; verl's FSDP actor asks for flash_attention_2.
+FLASH_ATTN_MIN_CAPABILITY = (8, 0)
+SDPA_FIX = (
+    "+actor_rollout_ref.model.override_config.attn_implementation=sdpa "
+    "actor_rollout_ref.model.use_remove_padding=false (slower, no flash-attn)"
+)
+
+
+def check_compute_capability(ctx: Context) -> Result:
+    caps = ctx.compute_capabilities
+    if not ctx.smi.gpus:
+        return Result("compute-cap", OK, "no NVIDIA GPU listed: nothing to check")
+    if not caps:
+        return Result(
+            "compute-cap", OK, "nvidia-smi does not report compute_cap (driver < 510?): not checked"
+        )
+    low = sorted({c for c in caps if c < FLASH_ATTN_MIN_CAPABILITY})
+    shown = ", ".join(f"{major}.{minor}" for major, minor in sorted(set(caps)))
+    if low:
+        return Result(
+            "compute-cap",
+            WARNING,
+            f"compute capability {shown}: flash-attn {FLASH_ATTN_PIN} needs >= 8.0 (Ampere, Ada, Hopper and "
+            "newer), and verl's actor defaults to flash_attention_2",
+            SDPA_FIX,
+        )
+    return Result("compute-cap", OK, f"compute capability {shown}: flash-attn {FLASH_ATTN_PIN} supports it")
+
+
+def check_nvcc(ctx: Context) -> Result:
+    if not ctx.gpu_host:
+        return Result("nvcc", OK, "not a GPU host: flash-attn is not built here")
+    if dist_version("flash-attn", "flash_attn"):
+        return Result("nvcc", OK, "flash-attn is installed: no build needed")
+    want = ctx.torch.cuda or f"{gpu_host.LOCK_CUDA_MAJOR}.0"
+    problem, found = gpu_host.nvcc_problem(dict(ctx.env), want)
+    if problem:
+        return Result(
+            "nvcc",
+            WARNING,
+            f"building flash-attn for CUDA {want}: {problem}",
+            "docs/gpu_hosts.md (flash-attn)",
+        )
+    return Result("nvcc", OK, f"{found} matches CUDA {want} for flash-attn's build")
+
+
+TRITON_PROBE = """
+import torch, triton, triton.language as tl
+@triton.jit
+def add_one(x, n, BLOCK: tl.constexpr):
+    i = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
+    tl.store(x + i, tl.load(x + i, mask=i < n) + 1, mask=i < n)
+x = torch.zeros(8, device="cuda")
+add_one[(1,)](x, 8, BLOCK=8)
+assert x.sum().item() == 8, x
+"""
+
+
+def check_gpu_kernels(ctx: Context) -> Result:
+    if not ctx.torch.cuda_available:
+        return Result("gpu-kernels", OK, "no CUDA device torch can use: vLLM and Triton kernels not probed")
+    failed = []
+    if dist_version("vllm"):
+        # vLLM's compiled ops (built for one torch ABI and CUDA) must load before an engine can start
+        if error := probe_import("import vllm._C"):
+            failed.append(f"vllm._C does not import: {error}")
+    if dist_version("triton"):
+        if error := probe_import(TRITON_PROBE):
+            failed.append(f"Triton cannot compile and run a tiny kernel: {error}")
+    if failed:
+        return Result(
+            "gpu-kernels", PROBLEM, "; ".join(failed), "reinstall from the GPU lock (tools/install_gpu.sh)"
+        )
+    probed = [n for n in ("vllm", "triton") if dist_version(n)]
+    return Result("gpu-kernels", OK, f"probed on the GPU: {', '.join(probed) or 'nothing installed'}")

@@ -7,6 +7,7 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
+from seedbench_r1.env import gpu_host
 from seedbench_r1.env.doctor.base import (
     OK,
     PROBLEM,
@@ -60,6 +61,15 @@ def check_python(ctx: Context) -> Result:
                 "to unpack tar archives",
                 "use a later patch release of this Python",
             )
+        label, lock = lock_path(ctx)
+        try:
+            mismatch = gpu_host.python_problem(
+                sys.version_info[:2], gpu_host.lock_python(lock), sys.executable
+            )
+        except OSError:
+            mismatch = None  # the lock check names an unreadable lock
+        if mismatch:
+            return Result("python", WARNING, f"{version}: not the {label}'s Python", mismatch)
         return Result("python", OK, f"{version} ({sys.executable}; requires {spec})")
     return Result(
         "python",
