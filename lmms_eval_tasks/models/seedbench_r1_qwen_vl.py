@@ -142,6 +142,7 @@ class SeedBenchR1QwenVL(lmms):
         self._init_distributed()
 
         if self.backend == "vllm":
+            _refuse_vllm_under_accelerate(getattr(self, "_world_size", 1))
             self._init_vllm(
                 pretrained,
                 gpu_memory_utilization=float(gpu_memory_utilization),
@@ -399,10 +400,22 @@ class SeedBenchR1QwenVL(lmms):
             return
         accelerator = Accelerator()
         if accelerator.num_processes > 1:
-            self._device = f"cuda:{accelerator.local_process_index}"
+            if accelerator.device.type == "cuda":  # `accelerate launch --cpu` ranks stay on the CPU
+                self._device = f"cuda:{accelerator.local_process_index}"
             self.accelerator = accelerator
             self._rank = accelerator.process_index
             self._world_size = accelerator.num_processes
+
+
+def _refuse_vllm_under_accelerate(world_size: int) -> None:
+    # Each rank would build its own engine on GPU 0 (vLLM places by CUDA_VISIBLE_DEVICES, not by accelerate's
+    # rank), and the second dies on vLLM's free-memory check: say what works instead.
+    if world_size > 1:
+        raise ValueError(
+            f"{MODEL_ID}: backend=vllm under accelerate launch ({world_size} processes) puts every engine on "
+            "GPU 0; run one process (no accelerate launch) with tensor_parallel_size=<GPUs>, or use backend=hf "
+            "under accelerate launch"
+        )
 
 
 def _resolve_dtype(dtype: str | None, device: str) -> Any:
