@@ -233,6 +233,22 @@ def sample_memory(out: Path, interval: float = 2.0) -> None:
             time.sleep(interval)
 
 
+def smoke_limits(overrides: list[str]) -> tuple[int, int, str]:
+    """(max prompt, max response, model path) of the smoke recipe under the user's hydra overrides, composed
+    as verl's main_ppo composes them, so the verdict judges the run that was launched."""
+    from hydra import compose, initialize_config_dir
+
+    from verl_recipe import recipe_dir
+
+    with initialize_config_dir(config_dir=str(recipe_dir()), version_base=None):
+        cfg = compose(config_name="seedbench_r1_grpo_smoke", overrides=overrides)
+    return (
+        int(cfg.data.max_prompt_length),
+        int(cfg.data.max_response_length),
+        str(cfg.actor_rollout_ref.model.path),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m verl_recipe.gpu_check", description=__doc__.splitlines()[0]
@@ -247,7 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--max-response-length", type=whole(1), default=256)
     m = sub.add_parser("sample-memory", help="log host and GPU memory every 2 s until killed")
     m.add_argument("out", type=Path)
+    lim = sub.add_parser("limits", help="print the smoke run's max prompt, max response and model path")
+    lim.add_argument("overrides", nargs="*", help="the hydra overrides the smoke run gets")
     args = parser.parse_args(argv)
+    if args.command == "limits":
+        print(*smoke_limits(args.overrides))
+        return 0
     if args.command == "sample-memory":
         sample_memory(args.out)
         return 0

@@ -36,11 +36,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class MediaLayout:
-    """Where media are read (``root``), what prefix is written (``media_root``), and an optional frame cache."""
+    """Where media are read (``root``), what prefix is written (``media_root``), and an optional frame cache
+    with the prefix written for it (``cache_root``: under ``media_root`` when the cache is under ``root``)."""
 
     root: Path
     media_root: Path
     frame_cache: Path | None = None
+    cache_root: Path | None = None
 
     @classmethod
     def make(
@@ -48,20 +50,44 @@ class MediaLayout:
         root: str | os.PathLike[str],
         media_root: str | os.PathLike[str] | None = None,
         frame_cache: str | os.PathLike[str] | None = None,
+        frame_cache_root: str | os.PathLike[str] | None = None,
     ) -> MediaLayout:
         root_path = Path(root).expanduser().absolute()
         written = Path(media_root).expanduser() if media_root else root_path
         if not written.is_absolute():
             raise UsageError(f"--media-root must be an absolute path (verl workers open it as is): {written}")
         cache = Path(frame_cache).expanduser().absolute() if frame_cache else None
-        return cls(root_path, written, cache)
+        cache_written = Path(frame_cache_root).expanduser() if frame_cache_root else None
+        if cache_written is not None and (cache is None or not cache_written.is_absolute()):
+            raise UsageError(
+                f"--frame-cache-root needs --frame-cache and an absolute path (verl workers open it as is): "
+                f"{cache_written}"
+            )
+        if (
+            cache is not None
+            and cache_written is None
+            and written != root_path
+            and not cache.is_relative_to(root_path)
+        ):
+            # Its frames would be named where this machine has them, not where the training machines do.
+            raise UsageError(
+                f"--frame-cache {cache} is outside --root {root_path}, so --media-root {written} does not cover "
+                "it: pass --frame-cache-root <the cache as the training machines see it>"
+            )
+        return cls(root_path, written, cache, cache_written)
 
     def written(self, path: Path) -> str:
-        """``path`` (under ``root``) as the training machines will see it (under ``media_root``)."""
+        """``path`` (under the cache or ``root``) as the training machines will see it."""
+        if (
+            self.cache_root is not None
+            and self.frame_cache is not None
+            and path.is_relative_to(self.frame_cache)
+        ):
+            return str(self.cache_root / path.relative_to(self.frame_cache))
         try:
             return str(self.media_root / path.relative_to(self.root))
         except ValueError:
-            return str(path)  # a cache outside the root is written as is
+            return str(path)  # a cache outside the root, on a cluster that sees it at the same path
 
 
 def video_entry(relpath: str, layout: MediaLayout, *, who: str = "") -> dict[str, Any]:

@@ -380,6 +380,7 @@ class ConvertOptions(TypedDict, total=False):
 
     media_root: str | os.PathLike[str] | None  # name the media under this root (as the training nodes see it)
     frame_cache: str | os.PathLike[str] | None  # RL rows only: name the cached frames instead of the clips
+    frame_cache_root: str | os.PathLike[str] | None  # the frame cache as the training nodes see it
     on_error: Literal["raise", "skip"]  # a bad row stops the run (default) or is skipped and listed
     check_media: bool  # a row whose media file is missing is a bad row
     progress: bool  # a progress bar on stderr (default on)
@@ -440,7 +441,9 @@ def begin_conversion(
         raise UsageError(f"{split} holds SFT rows: use prepare_sft (the CLI picks it for the CoT file)")
     if kind == "sft" and data.info.kind != "cot":
         raise UsageError(f"{split} holds {data.info.kind} rows, not CoT rows: use prepare_rl")
-    layout = MediaLayout.make(resolved, options.get("media_root"), options.get("frame_cache"))
+    layout = MediaLayout.make(
+        resolved, options.get("media_root"), options.get("frame_cache"), options.get("frame_cache_root")
+    )
     report = ConvertReport(data.info.name, kind, data.path, Path(out))
     return Conversion(data, layout, report, options, start)
 

@@ -6,15 +6,20 @@
 #      per level, peak memory, HF vs vLLM); exit 1 if any fails.
 # Usage: run_gpu_check.sh [--dry-run] [hydra overrides for the smoke run, e.g. actor_rollout_ref.model.path=...]
 #   SEEDBENCH_R1_VERL_DATA  parquet folder (run_prepare.sh)      SEEDBENCH_R1_ROOT  dataset root (for the eval)
-#   GPU_CHECK_OUT           output folder (default ./gpu_check)  GPU_CHECK_MODEL    eval model (default the smoke's)
+#   GPU_CHECK_OUT           output folder (default ./gpu_check)  GPU_CHECK_MODEL    eval model (default: the smoke
+#                                                                run's actor_rollout_ref.model.path, overrides included)
 # --dry-run prints the commands and runs none of them.
 set -euo pipefail
 DRY=0
 if [[ "${1:-}" == "--dry-run" ]]; then DRY=1; shift; fi
 source "$(dirname "${BASH_SOURCE[0]}")/launch_env.sh"
 OUT=$(realpath -m "${GPU_CHECK_OUT:-$PWD/gpu_check}")
-MODEL=${GPU_CHECK_MODEL:-Qwen/Qwen2-VL-2B-Instruct}
 PY=${PYTHON:-python}
+# The verdict's length limits and the eval model follow the user's overrides of the smoke recipe.
+LIMITS=$("$PY" -m verl_recipe.gpu_check limits "$@")
+read -r MAX_PROMPT MAX_RESPONSE SMOKE_MODEL <<< "$LIMITS"
+MODEL=${GPU_CHECK_MODEL:-$SMOKE_MODEL}
+export VERL_FILE_LOGGER_ROOT=$OUT/logs  # for processes outside Ray; the TaskRunner gets it below
 
 run() {  # print, then run unless --dry-run
   printf '+'; printf ' %q' "$@"; printf '\n'
@@ -44,4 +49,4 @@ done
 
 run "$PY" -m verl_recipe.gpu_check verdict --log "$OUT/logs/seedbench_r1/gpu_check.jsonl" \
   --memory "$OUT/memory.tsv" --eval-hf "$OUT/eval_hf" --eval-vllm "$OUT/eval_vllm" \
-  --max-prompt-length 2048 --max-response-length 256
+  --max-prompt-length "$MAX_PROMPT" --max-response-length "$MAX_RESPONSE"

@@ -2,8 +2,9 @@
 # SEED-Bench-R1 GRPO (Qwen2-VL-2B-Instruct, 1 GPU, 3 steps). Extra arguments are hydra overrides, e.g.
 #   bash run_grpo_smoke.sh trainer.nnodes=2 actor_rollout_ref.model.path=/ckpt/sft/huggingface
 # Needs: the parquet files in $SEEDBENCH_R1_VERL_DATA (run_prepare.sh), verl's GPU extras (docs/verl.md);
-# checkpoints go to ${SEEDBENCH_R1_CKPT_DIR:-./checkpoints} (launch_env.sh).
+# checkpoints go to ${SEEDBENCH_R1_CKPT_DIR:-./checkpoints}, the file log to ${VERL_FILE_LOGGER_ROOT:-./logs}
+# (launch_env.sh).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/launch_env.sh"
 exec python -m verl.trainer.main_ppo --config-path="$RECIPE_DIR" --config-name=seedbench_r1_grpo_smoke \
-  "data.train_files=[$DATA/training_6k.parquet]" "$VAL_FILES" "$CKPT_DIR" "$@"
+  "data.train_files=[$DATA/training_6k.parquet]" "$VAL_FILES" "$CKPT_DIR" "$RAY_LOGGER_ROOT" "$@"

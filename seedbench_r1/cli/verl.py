@@ -52,6 +52,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "every clip and image must be cached",
     )
     p.add_argument(
+        "--frame-cache-root",
+        default=None,
+        help="absolute path of --frame-cache as the TRAINING machines see it (needed with --media-root when the "
+        "cache is outside --root; a cache under --root follows --media-root)",
+    )
+    p.add_argument(
         "--skip-bad-rows",
         action="store_true",
         help="skip bad rows instead of stopping at the first one: counted by reason, the first 20 printed "
@@ -111,6 +117,7 @@ def _prepare(args: argparse.Namespace) -> int:
     common = dict(
         media_root=args.media_root,
         frame_cache=args.frame_cache,
+        frame_cache_root=args.frame_cache_root,
         on_error=on_error,
         check_media=args.check_media,
         progress=not args.no_progress,

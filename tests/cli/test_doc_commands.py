@@ -148,6 +148,14 @@ PLANTS = {
         "unrecognized arguments: --decodee",
     ),
     "line_in_no_class": ("README.md", "frobnicate --now", None, "no class for command `frobnicate`"),
+    # a Ray job's `bash -c '...'` entrypoint is checked as a command of its own
+    "ray_job_entrypoint": (
+        "docs/verl.md",
+        "ray job submit --address=http://<head-ip>:8265 -- bash -c "
+        "'SEEDBENCH_R1_VERL_DATA=/d bash \"$(seedbench-r1 recipe-path)/run_grpo_typo.sh\" trainer.nnodes=2'",
+        None,
+        "no such script",
+    ),
 }
 FIXED = {
     "plus_on_existing_key": None,  # built from the planted text below
@@ -155,6 +163,8 @@ FIXED = {
     "--config-name=seedbench_r1_grpo_smoke trainer.nnodes=2",
     "misspelt_cli_flag": "seedbench-r1 verify --root /data/seedbench_r1 --decode",
     "line_in_no_class": "seedbench-r1 recipe-path",
+    "ray_job_entrypoint": "ray job submit --address=http://<head-ip>:8265 -- bash -c "
+    "'SEEDBENCH_R1_VERL_DATA=/d bash \"$(seedbench-r1 recipe-path)/run_grpo.sh\" trainer.nnodes=2'",
 }
 
 

@@ -179,3 +179,25 @@ def test_dry_run_prints_a_training_command_verl_composes(tmp_path: Path) -> None
     assert verdict[verdict.index("--log") + 1] == str(
         run_dir / "gpu_check" / "logs" / "seedbench_r1" / "gpu_check.jsonl"
     )
+
+
+def test_dry_run_verdict_follows_the_users_lengths_and_model(tmp_path: Path) -> None:
+    """Overrides of the smoke run's lengths and model reach the verdict's limits and the eval commands."""
+    env = {**os.environ, "SEEDBENCH_R1_VERL_DATA": str(tmp_path), "PYTHON": sys.executable}
+    env.pop("GPU_CHECK_MODEL", None)
+    overrides = [
+        "data.max_response_length=512",
+        "actor_rollout_ref.rollout.max_model_len=2560",
+        "actor_rollout_ref.model.path=/models/sft hf",
+    ]
+    proc = subprocess.run(
+        ["bash", str(Path(recipe_dir()) / "run_gpu_check.sh"), "--dry-run", *overrides],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    commands = [shlex.split(line[2:]) for line in proc.stdout.splitlines() if line.startswith("+ ")]
+    verdict = commands[3]
+    assert verdict[verdict.index("--max-response-length") + 1] == "512"
+    assert verdict[verdict.index("--max-prompt-length") + 1] == "2048"
+    for command in commands[1:3]:
+        assert command[command.index("--model_args") + 1].startswith("pretrained=/models/sft hf,backend=")

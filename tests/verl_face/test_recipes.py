@@ -145,6 +145,41 @@ def test_run_scripts_pass_absolute_data_and_checkpoint_paths(script: str, tmp_pa
         f"{(run / 'checkpoints').resolve()}/${{trainer.project_name}}/${{trainer.experiment_name}}"
     )
     assert "oc.env" not in json.dumps([cfg["data"], cfg["trainer"]])
+    if script != "run_sft.sh":  # the GRPO file logger runs in the Ray TaskRunner: its root is an override
+        logs = cfg["ray_kwargs"]["ray_init"]["runtime_env"]["env_vars"]["VERL_FILE_LOGGER_ROOT"]
+        assert logs == str((run / "logs").resolve())
+
+
+def test_documented_ray_job_entrypoint_composes_absolute_paths(tmp_path: Path) -> None:
+    """docs/verl.md's ``ray job submit`` entrypoint, run as the head node's shell would (with /shared moved
+    under tmp and ``--cfg job`` added): data, checkpoint and file-logger paths arrive absolute in the config."""
+    import shlex
+    import subprocess
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "verl.md").read_text()
+    [line] = [ln for ln in docs.splitlines() if ln.startswith("ray job submit ")]
+    argv = shlex.split(line)
+    entry = argv[argv.index("--") + 1 :]
+    assert entry[:2] == ["bash", "-c"] and len(entry) == 3, entry
+    assert "$(seedbench-r1 recipe-path)" in entry[2]  # expanded on the head node, not by the submitter
+    shared = tmp_path / "shared"
+    (shared / "data" / "seedbench_r1_verl").mkdir(parents=True)
+    script = entry[2].replace("/shared/", f"{shared}/") + " --cfg job"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SEEDBENCH_R1_", "VERL_FILE_LOGGER"))}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    proc = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    cfg = _job_yaml(proc.stdout)
+    data = f"{shared}/data/seedbench_r1_verl/"
+    assert cfg["data"]["train_files"] == [data + "training_6k.parquet"]
+    assert all(path.startswith(data) for path in cfg["data"]["val_files"])
+    assert cfg["trainer"]["default_local_dir"].startswith(f"{shared}/checkpoints/")
+    assert cfg["trainer"]["nnodes"] == 2
+    env_vars = cfg["ray_kwargs"]["ray_init"]["runtime_env"]["env_vars"]
+    assert env_vars["VERL_FILE_LOGGER_ROOT"] == f"{shared}/runs/grpo_2x8/logs"
+    assert "oc.env" not in json.dumps([cfg["data"], cfg["trainer"], env_vars])
 
 
 def _job_yaml(stdout: str) -> dict:
@@ -224,6 +259,45 @@ def test_grpo_launch_sizes_and_resume_are_explicit(configs: dict[str, DictConfig
     assert rollout.get("limit_images") is None  # it would overwrite engine_kwargs' limit_mm_per_prompt
     assert 0 < c.data.val_batch_size <= 256
     assert c.trainer.resume_mode == "disable"
+
+
+@pytest.mark.parametrize("name", GRPO)
+def test_rollout_context_mismatch_is_refused_on_the_composed_config(name: str, monkeypatch_module) -> None:
+    """A longer ``data.max_response_length`` without ``max_model_len`` fails where verl builds the rollout config
+    (the recipe's ``_target_``), naming both keys; raising both composes and builds."""
+    from verl.utils.config import omega_conf_to_dataclass
+
+    from verl_recipe.rollout_config import CheckedRolloutConfig
+
+    base = compose(name)
+    longer = base.data.max_response_length + 512
+    built = omega_conf_to_dataclass(base.actor_rollout_ref.rollout)
+    assert isinstance(built, CheckedRolloutConfig)
+    cut = compose(name, [f"data.max_response_length={longer}"])
+    with pytest.raises(Exception) as raised:  # hydra wraps the ValueError, keeping its one-line message
+        omega_conf_to_dataclass(cut.actor_rollout_ref.rollout)
+    message = str(raised.value)
+    assert "ValueError" in message
+    assert "actor_rollout_ref.rollout.max_model_len" in message and "data.max_response_length" in message
+    assert f"max_model_len={base.data.max_prompt_length + longer}" in message
+    both = compose(
+        name,
+        [
+            f"data.max_response_length={longer}",
+            f"actor_rollout_ref.rollout.max_model_len={base.data.max_prompt_length + longer}",
+        ],
+    )
+    assert omega_conf_to_dataclass(both.actor_rollout_ref.rollout).response_length == longer
+    shorter = compose(name, [f"data.max_response_length={base.data.max_response_length // 2}"])
+    omega_conf_to_dataclass(shorter.actor_rollout_ref.rollout)  # a larger context than needed is fine
+
+
+def test_every_recipe_states_its_resume_mode(configs: dict[str, DictConfig]) -> None:
+    """verl's default ``auto`` would continue (or instantly "finish") an old run in the same folder."""
+    for name in RECIPES:
+        assert configs[name].trainer.resume_mode == "disable", name
+    sft = compose("seedbench_r1_sft", ["trainer.resume_mode=auto"])
+    assert sft.trainer.resume_mode == "auto"  # the documented way to resume
 
 
 def test_vllm_engine_kwargs_are_vllm_engine_arguments(configs: dict[str, DictConfig]) -> None:

@@ -211,3 +211,29 @@ def test_gold_letter_counts_printed(
     printed = capsys.readouterr().out
     counts = Counter(r["reward_model"]["ground_truth"] for r in _rows(tmp_path / "t.parquet"))
     assert f"gold letters: A {counts['A']}, B {counts['B']}, C {counts['C']}, D {counts['D']}" in printed
+
+
+def test_media_root_with_a_frame_cache_outside_the_root(
+    fixture_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cache outside the root is not under --media-root: refused in one line naming --frame-cache-root,
+    and remapped by it."""
+    from seedbench_r1.data.extract_frames import extract_frames
+
+    cache = tmp_path / "cache"
+    extract_frames(fixture_root, ["validation_L1"], cache, workers=1, progress=False)
+    out = tmp_path / "l1.parquet"
+    argv = ["prepare-verl", "--root", str(fixture_root), "--split", "validation_L1", "--out", str(out)]
+    argv += ["--media-root", "/cluster/seedbench", "--frame-cache", str(cache), "--no-progress"]
+    capsys.readouterr()
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert "is outside --root" in err[0] and "--frame-cache-root" in err[0], err  # one line, then the debug hint
+    assert not out.exists()
+    assert main([*argv, "--frame-cache-root", "/cluster/frames"]) == 0
+    rows = _rows(out)
+    frames = [p for r in rows for e in r["videos"] for p in e["video"]] + [
+        e["image"] for r in rows for e in r["images"]
+    ]
+    assert frames and all(p.startswith("/cluster/frames/") for p in frames), frames[:3]
+    assert main([*argv[:-1], "--frame-cache-root", "relative", "--overwrite", "--no-progress"]) == 1

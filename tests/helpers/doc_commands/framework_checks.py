@@ -4,12 +4,13 @@ lmms-eval, verl's model merger, ``ray``, ``bash SCRIPT``."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import re
 import subprocess
 from pathlib import Path
 
-from .parse import ELIDED_RECIPE, ELIDED_VALUE, ELISION, HYDRA_MODULES
+from .parse import ELIDED_RECIPE, ELIDED_VALUE, ELISION, HYDRA_MODULES, Logical
 from .support import (
     HydraRecord,
     LineResult,
@@ -263,6 +264,11 @@ class FrameworkChecks:
 
     def _check_bash_script(self, args: list, state: State, r: LineResult) -> None:
         words = [a for a in args if a is not ELISION]
+        if len(words) == 2 and words[0] == "-c" and isinstance(words[1], str):
+            # `bash -c 'CMD'` (a Ray job's entrypoint): CMD checked as one command of its own shell
+            inner = Logical(0, 0, words[1], [], "bash -c")
+            self._check_logical(inner, dataclasses.replace(state, env=dict(state.env)), r)
+            return
         if not words or words[0].startswith("-"):
             r.fail("bash: only `bash SCRIPT [ARGS]` is checked")
             return
