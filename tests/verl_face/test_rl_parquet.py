@@ -228,7 +228,9 @@ def test_media_root_with_a_frame_cache_outside_the_root(
     capsys.readouterr()
     assert main(argv) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert "is outside --root" in err[0] and "--frame-cache-root" in err[0], err  # one line, then the debug hint
+    assert "is outside --root" in err[0] and "--frame-cache-root" in err[0], (
+        err
+    )  # one line, then the debug hint
     assert not out.exists()
     assert main([*argv, "--frame-cache-root", "/cluster/frames"]) == 0
     rows = _rows(out)
