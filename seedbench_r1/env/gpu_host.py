@@ -199,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--max-jobs", action="store_true", help="print the default MAX_JOBS for this host")
     args = parser.parse_args(argv)
-    jobs = default_max_jobs(os.cpu_count() or 1, host_memory_gib())
+    cores, memory = os.cpu_count() or 1, host_memory_gib()
+    jobs = default_max_jobs(cores, memory)
     if args.max_jobs:
         print(jobs)
         return 0
@@ -220,9 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"driver route ({route.kind}): {route.text}")
     problem, found = nvcc_problem(dict(os.environ), f"{LOCK_CUDA_MAJOR}.0")
     print(f"nvcc for flash-attn's build: {problem or found}")
-    print(
-        f"flash-attn build: MAX_JOBS defaults to {jobs} ({os.cpu_count()} cores, {host_memory_gib():.0f} GiB)"
-    )
+    print(f"flash-attn build: MAX_JOBS defaults to {jobs} ({cores} cores, {memory:.0f} GiB)")
     if route.ready or args.report:
         return 0
     print(

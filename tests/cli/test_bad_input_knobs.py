@@ -14,26 +14,25 @@ import pytest
 from seedbench_r1.cli import main
 
 
+def _error_line(capsys: pytest.CaptureFixture[str], needles: tuple[str, ...]) -> str:
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    (line,) = [ln for ln in err.splitlines() if ": error: " in ln]
+    for needle in needles:
+        assert needle in line, line
+    return line
+
+
 def parse_error(capsys: pytest.CaptureFixture[str], argv: list[str], *needles: str) -> str:
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    (line,) = [ln for ln in err.splitlines() if ": error: " in ln]
-    for needle in needles:
-        assert needle in line, line
-    return line
+    return _error_line(capsys, needles)
 
 
 def one_error(capsys: pytest.CaptureFixture[str], argv: list[str], *needles: str) -> str:
     assert main(argv) == 1
-    err = capsys.readouterr().err
-    assert "Traceback" not in err
-    (line,) = [ln for ln in err.splitlines() if ": error: " in ln]
-    for needle in needles:
-        assert needle in line, line
-    return line
+    return _error_line(capsys, needles)
 
 
 ATTENTION = ["attention", "--model", "m", "--split", "validation_L1", "--out", "o"]
