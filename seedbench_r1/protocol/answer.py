@@ -71,6 +71,8 @@ from typing import Any, TypedDict
 from seedbench_r1.protocol.constants import LETTERS, OPTION_LETTERS
 
 __all__ = [
+    "ANSWER_CLOSE",
+    "ANSWER_OPEN",
     "CHOICE_LETTERS",
     "MAX_ANSWER_CHARS",
     "MODES",
@@ -90,7 +92,9 @@ MODES = ("strict", "eval", "paper")
 MAX_ANSWER_CHARS = 512
 
 _THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
-_ANS_OPEN, _ANS_CLOSE = "<answer>", "</answer>"
+# The answer block's tags (public: GRPO-CARE's answer span in verl_recipe/care reads the same block).
+ANSWER_OPEN, ANSWER_CLOSE = "<answer>", "</answer>"
+_ANS_OPEN, _ANS_CLOSE = ANSWER_OPEN, ANSWER_CLOSE
 _WRAPPERS = " \t\r\n*\"'`"
 _HEDGE_WORDS = frozenset({"or", "and", "vs", "vs.", "versus", "nor", "and/or", "either"})
 _HEDGE_CHARS = frozenset(",/&|+;")
