@@ -11,6 +11,7 @@ from pathlib import Path
 
 RECIPES = (
     "seedbench_r1_grpo",
+    "seedbench_r1_grpo_care",
     "seedbench_r1_grpo_qwen2_5_vl",
     "seedbench_r1_grpo_smoke",
     "seedbench_r1_sft",

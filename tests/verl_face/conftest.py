@@ -1,0 +1,86 @@
+"""Shared by the tests that run verl's real ``main_ppo`` on CPU (test_train.py, test_train_care.py): the fixture's
+parquet files and one launcher with the CPU overrides."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SPLITS = ("training_6k", "validation_L1", "validation_L2", "validation_L3")
+RECIPES = Path(__file__).parents[2] / "verl_recipe"
+
+
+class MainPPO:
+    """``python -m verl.trainer.main_ppo`` of a recipe with :mod:`verl_recipe.cpu_overrides` on the fixture."""
+
+    def launch(
+        self,
+        recipe: str,
+        model: Path,
+        data: Path,
+        out: Path,
+        steps: int,
+        *extra: str,
+        test_freq: int | None = None,
+    ) -> subprocess.CompletedProcess:
+        """One run (its output also in ``out/stdout.txt``); validation at the last step unless ``test_freq``."""
+        from verl_recipe.cpu_overrides import GRPO, env
+
+        command = [
+            sys.executable,
+            "-m",
+            "verl.trainer.main_ppo",
+            f"--config-path={RECIPES}",
+            f"--config-name={recipe}",
+            *GRPO,
+            f"actor_rollout_ref.model.path={model}",
+            f"data.train_files=[{data / 'training_6k.parquet'}]",
+            "data.val_files=[" + ",".join(str(data / f"{s}.parquet") for s in SPLITS[1:]) + "]",
+            "data.max_response_length=48",
+            "data.val_max_samples=8",
+            f"trainer.total_training_steps={steps}",
+            "trainer.val_before_train=false",
+            f"trainer.test_freq={steps if test_freq is None else test_freq}",
+            "trainer.logger=[console,file]",
+            f"trainer.default_local_dir={out / 'ckpt'}",
+            f"trainer.rollout_data_dir={out / 'rollouts'}",
+            *extra,
+        ]
+        proc = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            env={**env(), "VERL_FILE_LOGGER_ROOT": str(out / "logs")},
+            cwd=out,
+            timeout=1800,
+        )
+        (out / "stdout.txt").write_text(proc.stdout + proc.stderr)
+        return proc
+
+    def run(
+        self, recipe: str, model: Path, data: Path, out: Path, steps: int, *extra: str, **kw
+    ) -> list[dict]:
+        """A run that must succeed; the file logger's records."""
+        proc = self.launch(recipe, model, data, out, steps, *extra, **kw)
+        assert proc.returncode == 0, (proc.stdout + proc.stderr)[-6000:]
+        (log,) = (out / "logs").rglob("*.jsonl")
+        return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def main_ppo() -> MainPPO:
+    return MainPPO()
+
+
+@pytest.fixture(scope="session")
+def verl_data(fixture_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from verl_recipe.rl_parquet import prepare_rl
+
+    out = tmp_path_factory.mktemp("verl_data")
+    for split in SPLITS:
+        prepare_rl(fixture_root, split, out / f"{split}.parquet", progress=False)
+    return out
