@@ -1,5 +1,6 @@
 """Shared by the tests that run verl's real ``main_ppo`` on CPU (test_train.py, test_train_care.py): the fixture's
-parquet files and one launcher with the CPU overrides."""
+parquet files, one launcher with the CPU overrides, and the GRPO-CARE run both files read (its Qwen2.5-VL
+rollouts also stand for the recipes' agent loop in test_train.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pytest
 
 SPLITS = ("training_6k", "validation_L1", "validation_L2", "validation_L3")
 RECIPES = Path(__file__).parents[2] / "verl_recipe"
+CARE = "seedbench_r1_grpo_care"
+CARE_DECAY = 0.5  # far from 1, so each step's EMA is visible
 
 
 class MainPPO:
@@ -70,6 +73,23 @@ class MainPPO:
         (log,) = (out / "logs").rglob("*.jsonl")
         return [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
 
+    def care(
+        self, model: Path, data: Path, out: Path, steps: int, *extra: str, prompts: int = 2, samples: int = 4
+    ) -> dict:
+        """A GRPO-CARE run sized for two CPU cores: ``prompts`` x ``samples`` per step, one optimizer step per
+        trainer step (CARE's rule), an EMA step and a checkpoint every step, no validation. Its output folder
+        and each step's logged metrics."""
+        small = (
+            "actor_rollout_ref.rollout.tensor_model_parallel_size=1",
+            f"actor_rollout_ref.rollout.n={samples}",
+            f"data.train_batch_size={prompts}",
+            f"actor_rollout_ref.actor.ppo_mini_batch_size={prompts}",
+            "care.update_every=1",
+            "trainer.save_freq=1",
+        )
+        records = self.run(CARE, model, data, out, steps, *small, *extra, test_freq=-1)
+        return {"out": out, "steps": {r["step"]: r["data"] for r in records}}
+
 
 @pytest.fixture(scope="session")
 def main_ppo() -> MainPPO:
@@ -84,3 +104,10 @@ def verl_data(fixture_root: Path, tmp_path_factory: pytest.TempPathFactory) -> P
     for split in SPLITS:
         prepare_rl(fixture_root, split, out / f"{split}.parquet", progress=False)
     return out
+
+
+@pytest.fixture(scope="session")
+def care_run(tiny_qwen2_5_vl_fit: Path, verl_data: Path, main_ppo: MainPPO, tmp_path_factory) -> dict:
+    """Two GRPO-CARE steps of the tiny Qwen2.5-VL fit at ``care.decay=0.5``."""
+    out = tmp_path_factory.mktemp("care")
+    return main_ppo.care(tiny_qwen2_5_vl_fit, verl_data, out, 2, f"care.decay={CARE_DECAY}")

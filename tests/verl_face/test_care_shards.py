@@ -50,8 +50,8 @@ def test_each_rank_holds_half_and_the_gathered_reference_is_the_lerp(ranks: list
 
 def test_the_distance_is_the_whole_models(ranks: list[dict]) -> None:
     for r in ranks:
-        assert r["diff"] == pytest.approx(r["expected_diff"], rel=1e-9)
-        assert r["total"] == pytest.approx(r["expected_total"], rel=1e-9)
+        assert r["diff"] == pytest.approx(r["expected_diff"], rel=1e-5)
+        assert r["total"] == pytest.approx(r["expected_total"], rel=1e-5)
         assert r["diff"] > 0
 
 

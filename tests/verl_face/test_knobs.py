@@ -78,6 +78,19 @@ OFFICIAL = {
         "precision": "bfloat16",
         "consistency bonus": True,
     },
+    "seedbench_r1_grpo_care": {
+        "EMA decay": 0.995,
+        "EMA every, optimizer steps": 10,
+        "bonus coefficient": 0.5,
+        "likelihood cap": 0.95,
+        "consistency margin": 0.0,
+        "eligible above accuracy": 0.1,
+        "reference kept at KL 0": True,
+        "KL coefficient": 0.0,
+        "reference precision": "bfloat16",
+        "answer span": "tokens after the last <answer> up to EOS - 3",
+        "advantage epsilon": 1e-4,
+    },
 }
 
 
@@ -146,6 +159,25 @@ def check_table(recipe: str, cfg: DictConfig) -> None:
 @pytest.mark.parametrize("recipe", sorted(OFFICIAL))
 def test_knob_table_states_the_official_values_and_the_recipes(recipe: str) -> None:
     check_table(recipe, _compose(recipe))
+
+
+def test_the_care_recipe_holds_the_qwen2_5_vl_tables_training_values() -> None:
+    """The CARE recipe shares the Qwen2.5-VL body: that table's rows hold on it, the KL rows aside (CARE keeps a
+    reference through a KL loss of coefficient 0), and its bonus row is CARE's own table."""
+    from verl_recipe.care.bonus import ACCURACY_FLOOR
+
+    care = OmegaConf.to_container(_compose("seedbench_r1_grpo_care"), resolve=True)
+    kl_rows = ("actor_rollout_ref.actor.use_kl_loss", "actor_rollout_ref.actor.kl_loss_coef")
+    for row in knob_table("seedbench_r1_grpo_qwen2_5_vl"):
+        key = str(_cell_value(row["recipe key"])) if row["recipe key"] != "none" else None
+        if key is None or key in kl_rows:
+            continue
+        held = care
+        for part in key.split("."):
+            held = held[part]
+        assert _same(held, _cell_value(row["recipe"])), f"seedbench_r1_grpo_care / {row['knob']}: {held}"
+    (floor,) = [r for r in knob_table("seedbench_r1_grpo_care") if r["knob"] == "eligible above accuracy"]
+    assert _cell_value(floor["recipe"]) == ACCURACY_FLOOR
 
 
 def test_a_drifted_recipe_fails_the_table_check() -> None:

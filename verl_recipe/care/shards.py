@@ -71,8 +71,9 @@ def ema_step(reference: nn.Module, policy: nn.Module, weight: float) -> tuple[fl
         pol = pol.to(device=ref.device, dtype=ref.dtype)
         if weight:
             ref.lerp_(pol, weight)
-        diff += float(torch.linalg.vector_norm(pol - ref, dtype=torch.float64)) ** 2
-        total += float(torch.linalg.vector_norm(ref, dtype=torch.float64)) ** 2
+        # per-tensor norms in the shard's dtype, summed in Python floats: a diagnostic, kept cheap
+        diff += float(torch.linalg.vector_norm(pol - ref)) ** 2
+        total += float(torch.linalg.vector_norm(ref)) ** 2
     return diff, total
 
 
