@@ -111,3 +111,21 @@ def care_run(tiny_qwen2_5_vl_fit: Path, verl_data: Path, main_ppo: MainPPO, tmp_
     """Two GRPO-CARE steps of the tiny Qwen2.5-VL fit at ``care.decay=0.5``."""
     out = tmp_path_factory.mktemp("care")
     return main_ppo.care(tiny_qwen2_5_vl_fit, verl_data, out, 2, f"care.decay={CARE_DECAY}")
+
+
+@pytest.fixture(scope="session")
+def care_planted_run(tiny_qwen2_5_vl_fit: Path, verl_data: Path, main_ppo: MainPPO, tmp_path_factory) -> dict:
+    """One GRPO-CARE step with planted faults, each caught by its own check: the trainer of
+    tests/helpers/planted_care.py (EMA skipped, bonus after the advantage; test_train_care.py) and verl's stock
+    ``single_turn_agent``, which drops the clips' metadata (test_train.py). 4 prompts x 8 samples, so a group
+    where the late bonus changes an advantage is likely."""
+    helpers = Path(__file__).parents[1] / "helpers"
+    planted = (
+        "trainer.v1.trainer_mode=planted_care_faults",
+        "ray_kwargs.ray_init.runtime_env.worker_process_setup_hook=planted_care.register",
+        f"+ray_kwargs.ray_init.runtime_env.env_vars.PYTHONPATH={helpers}",
+        "actor_rollout_ref.rollout.agent.default_agent_loop=single_turn_agent",
+        f"care.decay={CARE_DECAY}",
+    )
+    out = tmp_path_factory.mktemp("care_planted")
+    return main_ppo.care(tiny_qwen2_5_vl_fit, verl_data, out, 1, *planted, prompts=4, samples=8)

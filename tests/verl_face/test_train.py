@@ -226,25 +226,14 @@ def test_the_checkpoint_merges_and_evaluates_through_lmms_eval(
 
 
 def test_qwen2_5_vl_rollouts_match_training_only_with_the_recipes_agent_loop(
-    care_run: dict,
-    tiny_qwen2_5_vl_fit: Path,
-    verl_data: Path,
-    main_ppo,
-    tmp_path_factory: pytest.TempPathFactory,
+    care_run: dict, care_planted_run: dict
 ) -> None:
     """The trainer's own metric shows the parity issue's promise: with the recipe's agent loop, vLLM samples
-    Qwen2.5-VL under the positions the actor trains with; verl's stock loop drops the clips' metadata. The
-    recipe's side is the GRPO-CARE run of conftest.py (a Qwen2.5-VL recipe with the same agent loop and worker
-    hooks); the stock side is the same recipe and sizes with verl's ``single_turn_agent``."""
-    stock = main_ppo.care(
-        tiny_qwen2_5_vl_fit,
-        verl_data,
-        tmp_path_factory.mktemp("grpo_q25_stock"),
-        1,
-        "actor_rollout_ref.rollout.agent.default_agent_loop=single_turn_agent",
-    )
+    Qwen2.5-VL under the positions the actor trains with; verl's stock loop drops the clips' metadata. Both sides
+    are GRPO-CARE runs of conftest.py (a Qwen2.5-VL recipe with the same agent loop and worker hooks as every
+    GRPO recipe); the planted one runs verl's ``single_turn_agent``."""
     ours = care_run["steps"][1]["training/rollout_probs_diff_mean"]
-    theirs = stock["steps"][1]["training/rollout_probs_diff_mean"]
+    theirs = care_planted_run["steps"][1]["training/rollout_probs_diff_mean"]
     print(f"Qwen2.5-VL rollout_probs_diff_mean: recipe agent loop {ours:.2e}, verl's stock loop {theirs:.2e}")
     assert 0 < ours <= PROBS_DIFF_BOUND
     assert theirs >= 10 * ours

