@@ -8,6 +8,7 @@ then a rename, so an output is never half-written.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import stat
@@ -27,6 +28,7 @@ LIMITS = {
     "verl metrics log": 1 * GiB,  # the file logger's JSONL of one run
     "memory log": 64 * MiB,
     "distill-cot output": 2 * GiB,
+    "consistency judgments": 2 * GiB,  # one verdict line per logged sample of every judged run
 }
 
 
@@ -115,3 +117,28 @@ def write_with(path: Path, writer: Callable[[Path], object]) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def json_line(obj: Any) -> bytes:
+    """One JSON Lines record (UTF-8, newline-terminated)."""
+    return (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """``data`` through ``os.write`` until all of it is written (a write may be partial)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def lock_exclusive(path: Path, what: str, busy: str) -> int:
+    """An append fd of ``path`` (a regular file) holding its exclusive lock; a :class:`UsageError`
+    ``"{path}: {busy}"`` if another process holds it (another run still writing this output)."""
+    regular_file(path, what)  # opening a FIFO for writing would block
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise UsageError(f"{path}: {busy}") from None
+    return fd

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from seedbench_r1.cli.knobs import number, whole
+from seedbench_r1.cli.knobs import key_values, number, whole
 
 # K responses per row: beyond this a batch's sampling buffers (K x vocab per step and row) stop being sensible.
 MAX_SAMPLES = 256
@@ -140,24 +140,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_merge)
 
 
-def _key_values(flag: str, text: str) -> dict:
-    """``a=1,b=x`` -> {"a": 1, "b": "x"}, typed the way lmms-eval's --model_args are."""
-    if not text:
-        return {}
-    from lmms_eval.utils import simple_parse_args_string
-
-    from seedbench_r1.protocol.errors import UsageError
-
-    try:
-        return simple_parse_args_string(text)
-    except ValueError as exc:
-        raise UsageError(f"{flag} {text!r}: {exc}") from None
-
-
 def _model_args(args: argparse.Namespace) -> dict:
     from seedbench_r1.protocol.errors import UsageError
 
-    values = _key_values("--model-args", args.model_args)
+    values = key_values("--model-args", args.model_args)
     if args.tensor_parallel_size is not None:
         if args.backend != "vllm":
             raise UsageError("--tensor-parallel-size is a vLLM option: add --backend vllm")
@@ -186,7 +172,7 @@ def _distill(args: argparse.Namespace) -> int:
         max_new_tokens=args.max_new_tokens,
         repetition_penalty=args.repetition_penalty,
         model_args=_model_args(args),
-        engine_args=_key_values("--engine-args", args.engine_args),
+        engine_args=key_values("--engine-args", args.engine_args),
         decode_workers=args.decode_workers,
         overwrite=args.overwrite,
         on_error="skip" if args.skip_bad_rows else "raise",

@@ -47,3 +47,17 @@ def _range(low: float | None, high: float | None, low_open: bool = False) -> str
     if low is not None:
         return f"{'>' if low_open else '>='} {low:g}"
     return f"<= {high:g}" if high is not None else "a number"
+
+
+def key_values(flag: str, text: str) -> dict:
+    """``a=1,b=x`` -> {"a": 1, "b": "x"}, typed the way lmms-eval's --model_args are."""
+    if not text:
+        return {}
+    from lmms_eval.utils import simple_parse_args_string
+
+    from seedbench_r1.protocol.errors import UsageError
+
+    try:
+        return simple_parse_args_string(text)
+    except ValueError as exc:
+        raise UsageError(f"{flag} {text!r}: {exc}") from None

@@ -47,6 +47,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="count response lengths in tokens of the tokenizer saved at PATH (a checkpoint folder; local "
         "files only): one PATH for all runs, LABEL=PATH for one run (repeatable); default: words",
     )
+    p.add_argument(
+        "--consistency",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="add the consistency rates in DIR (the --out of seedbench-r1 consistency) for these runs, with "
+        "paired comparisons (repeatable: one section per judge)",
+    )
     p.set_defaults(func=_report)
 
     p = subparsers.add_parser(
@@ -74,6 +82,7 @@ def _report(args: argparse.Namespace) -> int:
         seed=args.seed,
         tokenizers=args.tokenizer,
         partial=args.partial,
+        consistency=args.consistency,
     )
     for problem in files.problems:
         print(f"warning: {problem}", file=sys.stderr)
@@ -89,6 +98,8 @@ def _report(args: argparse.Namespace) -> int:
         ("length", files.length_csv),
         ("lendist", files.length_dist_csv),
         ("chartlen", files.length_png),
+        ("consistency", files.consistency_csv),
+        ("paired_consistency", files.consistency_paired_csv),
     ):
         if path is not None:
             print(f"{label}: {path}")

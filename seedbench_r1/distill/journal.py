@@ -17,7 +17,6 @@ from the journal when a run resumes, so a crash between the two writes loses not
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -26,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from seedbench_r1.distill.journal_schema import check_batch, check_header
-from seedbench_r1.files import read_bytes, regular_file
+from seedbench_r1.files import json_line, lock_exclusive, read_bytes, write_all
 from seedbench_r1.protocol.errors import UsageError
 
 # Header keys a resumed run must share with the journal: each changes which rows are accepted.
@@ -151,16 +150,8 @@ def check_teachers(path: Path, recorded: Sequence[str], requested: Sequence[str]
 
 
 def _lock(path: Path) -> int:
-    """An fd of ``path`` (a regular file) holding its exclusive lock; a :class:`UsageError` if another
-    process holds it (a run still writing this output)."""
-    regular_file(path, "distill-cot journal")  # opening a FIFO for writing would block
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise UsageError(f"{path}: another distill-cot run is writing this output") from None
-    return fd
+    """An fd of ``path`` holding its exclusive lock (:func:`~seedbench_r1.files.lock_exclusive`)."""
+    return lock_exclusive(path, "distill-cot journal", "another distill-cot run is writing this output")
 
 
 @contextlib.contextmanager
@@ -198,7 +189,7 @@ class Journal:
         """A new journal holding only ``header``, locked before it replaces ``path`` (the lock moves with the
         file, so no other run can open it in between)."""
         tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-        tmp.write_bytes(_line(header))
+        tmp.write_bytes(json_line(header))
         try:
             fd = _lock(tmp)
             os.replace(tmp, path)
@@ -211,7 +202,7 @@ class Journal:
         return cls(path)
 
     def commit(self, batch: dict[str, Any]) -> None:
-        _write_all(self._fd, _line(batch))
+        write_all(self._fd, json_line(batch))
         os.fsync(self._fd)
         self.data.batches.append(batch)
 
@@ -221,22 +212,12 @@ class Journal:
             self._fd = -1
 
 
-def _line(obj: dict[str, Any]) -> bytes:
-    return (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
-
-
 def write_output(out: Path, rows: Iterable[dict[str, Any]]) -> None:
     """Replace ``out`` atomically with ``rows`` (one JSON object per line)."""
     tmp = out.with_name(f".{out.name}.tmp{os.getpid()}")
     with open(tmp, "wb") as fh:
         for row in rows:
-            fh.write(_line(row))
+            fh.write(json_line(row))
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, out)
@@ -248,7 +229,7 @@ def append_output(out: Path, rows: Sequence[dict[str, Any]]) -> None:
         return
     fd = os.open(out, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        _write_all(fd, b"".join(_line(row) for row in rows))
+        write_all(fd, b"".join(json_line(row) for row in rows))
         os.fsync(fd)
     finally:
         os.close(fd)

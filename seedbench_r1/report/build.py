@@ -17,6 +17,7 @@ from seedbench_r1.files import write_text
 from seedbench_r1.protocol.constants import OPTION_LETTERS
 from seedbench_r1.protocol.errors import SeedBenchError
 from seedbench_r1.report import length, table
+from seedbench_r1.report.consistency import section as consistency_section
 from seedbench_r1.report.lvb import LVB, LVB_COLUMNS, LVB_PAPER_ROWS, LVB_TICKS
 from seedbench_r1.report.paper import COLUMNS
 from seedbench_r1.report.plot import bar_chart
@@ -33,6 +34,9 @@ class ReportFiles:
     table3_csv: Path | None = None
     table3_png: Path | None = None
     table3_paired_csv: Path | None = None
+    # consistency rates (--consistency DIR): written only when asked for
+    consistency_csv: Path | None = None
+    consistency_paired_csv: Path | None = None
     # completion length and accuracy: written only when a run logged samples with responses
     length_csv: Path | None = None
     length_dist_csv: Path | None = None
@@ -55,11 +59,13 @@ def build_report(
     seed: int = 0,
     tokenizers: Sequence[str] = (),
     partial: bool = False,
+    consistency: Sequence[str | os.PathLike[str]] = (),
 ) -> ReportFiles:
     """Read every RUN, write ``report.md``, ``table.csv``, ``report.png`` (and ``paired.csv``) under out_dir;
     with LongVideoBench results also ``table3.csv``, ``table3.png`` (and ``table3_paired.csv``); with logged
     responses ``length.csv``, ``length_dist.csv`` and ``length.png`` (lengths in tokens of ``tokenizers``,
-    ``[LABEL=]PATH`` values, else in words).
+    ``[LABEL=]PATH`` values, else in words); with ``consistency`` folders (``seedbench-r1 consistency
+    --out``) a consistency section, ``consistency.csv`` (and ``consistency_paired.csv``).
 
     Input that could not be read (a RUN argument, a results value that is no number, a sample line) raises
     :class:`PartialReportError` naming the first one (file and line) before anything is written, unless
@@ -77,7 +83,8 @@ def build_report(
             "listing what could not)"
         )
     lengths = length.analyse(runs, tokenizers)
-    problems = unreadable + [p for r in runs for p in r.problems]
+    judged = consistency_section(consistency, runs, n_boot=n_boot, seed=seed)
+    problems = unreadable + [p for r in runs for p in r.problems] + judged.problems
     seed_runs = [r for r in runs if r.covers(COLUMNS)]
     lvb_runs = [r for r in runs if r.covers(LVB_COLUMNS)]
     rows = table.table_rows(seed_runs, paper)
@@ -131,6 +138,7 @@ def build_report(
             "dist": write_text(out / "length_dist.csv", length.dist_csv(lengths)),
             "png": length.length_chart(lengths, out / "length.png"),
         }
+    md += judged.md
     if problems:
         md += ["## Problems", ""] + [f"- {p}" for p in problems] + [""]
     png = bar_chart(rows, out / "report.png")
@@ -143,6 +151,10 @@ def build_report(
         table3_csv=table3.get("csv"),
         table3_png=table3.get("png"),
         table3_paired_csv=table3.get("paired"),
+        consistency_csv=write_text(out / "consistency.csv", judged.csv) if judged.csv else None,
+        consistency_paired_csv=(
+            write_text(out / "consistency_paired.csv", judged.paired_csv) if judged.paired_csv else None
+        ),
         length_csv=length_files.get("csv"),
         length_dist_csv=length_files.get("dist"),
         length_png=length_files.get("png"),

@@ -84,6 +84,7 @@ class SampleOutcome:
     no_answer: int | None
     groups: tuple[str, ...] = ()  # LongVideoBench: (duration group, level key), e.g. ("15", "perception")
     response: str | None = None  # what the model generated (before filters); None: not in the log
+    prompt: str | None = None  # the text the model got (lmms-eval's logged ``input``); None: not in the log
 
     @property
     def key(self) -> tuple[str, str]:
@@ -586,6 +587,7 @@ def _outcome(line: dict[str, Any], level: str) -> SampleOutcome:
         formatted=None if fmt is None else int(fmt),
         no_answer=None if noans is None else int(noans),
         response=response_text(line),
+        prompt=line.get("input") if isinstance(line.get("input"), str) else None,
     )
 
 
@@ -623,4 +625,5 @@ def _lvb_outcome(line: dict[str, Any]) -> SampleOutcome:
         no_answer=None if noans is None else int(noans),
         groups=(str(group), LVB_LEVELS[level][0]),
         response=response_text(line),
+        prompt=line.get("input") if isinstance(line.get("input"), str) else None,
     )
