@@ -2,7 +2,7 @@
 
 Every step is the real user command (printed before it runs), so the demo doubles as a walk-through:
 fixture -> verify -> frame cache -> lmms-eval evaluation -> verl parquet + reward path -> Tables 2 and 3 ->
-completion length against accuracy -> one attention map (the paper's Section 5).
+completion length against accuracy -> the consistency rate -> one attention map (the paper's Section 5).
 LongVideoBench (the paper's transfer benchmark, Table 3) runs beside SEED-Bench-R1 on its own miniature set.
 """
 
@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
     evals, verl, report, attention = out / "eval", out / "verl", out / "report", out / "attention"
+    consistency = out / "consistency"
     root_env = {"SEEDBENCH_R1_ROOT": str(data), "LONGVIDEOBENCH_ROOT": str(lvb)}
 
     _step("1. a miniature SEED-Bench-R1 (real layout, real H.264 clips and PNGs) and a tiny random Qwen2-VL")
@@ -168,7 +169,25 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
 
-    _step("5. the report: Table 2 (SEED-Bench-R1) and Table 3 (LongVideoBench), with the paper's rows")
+    _step("5. the consistency rate (does the <think> support the answer?), then the report: Tables 2 and 3")
+    print(
+        "The judge is the tiny RANDOM model: its replies are noise, almost never a bare yes or no, so the rate "
+        "means nothing here (a random judge's rate measures the judge, not the run). This checks the plumbing: "
+        "prompt, strict parse, counts, resumable file, report columns."
+    )
+    _run(
+        _cli(
+            "consistency",
+            f"dummy-B={evals / 'dummy_always_B'}",
+            "--judge",
+            str(model),
+            "--model-args",
+            "device=cpu",
+            "--out",
+            str(consistency),
+            "--no-progress",
+        )
+    )
     _run(
         _cli(
             "report",
@@ -179,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
             str(data),
             "--tokenizer",
             str(model),
+            "--consistency",
+            str(consistency),
             "--out",
             str(report),
         )
@@ -215,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
 Demo finished. Outputs under {out}:
   report  {report / "report.md"}
   chart   {report / "report.png"} (Table 2), {report / "table3.png"} (Table 3), {report / "length.png"} (length)
+  consistency {consistency / "consistency.md"} and judgments.jsonl (docs/analysis.md)
   attention {attention / "tiny-random" / "100.png"} and 100.json (docs/analysis.md)
   parquet {verl}
 

@@ -15,6 +15,7 @@ from seedbench_r1.consistency.prompt import PROMPT_SHA256, PROMPT_VERSION
 from seedbench_r1.consistency.rates import rate_rows, unparsable_lines, write_summary
 from seedbench_r1.consistency.verdict import parse_verdict
 from seedbench_r1.protocol.errors import UsageError
+from seedbench_r1.report.lvb import LVB
 from seedbench_r1.report.results import load_runs
 
 
@@ -174,7 +175,8 @@ def _summary_lines(records: list[dict[str, Any]]) -> list[str]:
             continue
         c = row.counts
         rate = row.rate
-        head = f"{row.run} {row.column.label}: "
+        label = f"LongVideoBench {row.column.label}" if row.column.level == LVB else row.column.label
+        head = f"{row.run} {label}: "
         if rate.known:
             from seedbench_r1.report.table import interval_pct
 

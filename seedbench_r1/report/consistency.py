@@ -7,6 +7,7 @@ without verdicts, are named in the report's problems.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -56,7 +57,7 @@ def section(
             f"## Consistency rate: judge `{h['judge']}` ({h['backend']})",
             "",
             f"Does the `<think>` reasoning support the chosen answer? Prompt {h['prompt_version']} (sha256 "
-            f"`{h['prompt_sha256'][:16]}`), sampling `{h['sampling']}`, from {path}. Rate = yes / parsed "
+            f"`{h['prompt_sha256'][:16]}`), sampling `{json.dumps(h['sampling'])}`, from {path}. Rate = yes / parsed "
             "verdicts; not comparable with GRPO-CARE's published rate (another, unpublished judge set-up).",
             "",
         ]
@@ -69,7 +70,8 @@ def section(
         paired = rates.paired_rows(mine, n_boot=n_boot, seed=seed)
         if paired:
             out.md += [
-                "Paired (same samples, both with a parsed verdict): B − A in the share judged consistent.",
+                "Paired (same samples, both with a parsed verdict): B − A in the share judged consistent; "
+                '"right" in the columns reads "judged consistent".',
                 "",
                 table.paired_md(paired),
                 "",

@@ -71,3 +71,15 @@ def test_the_judge_sees_question_options_reasoning_and_choice_not_the_instructio
 )
 def test_reasoning_is_the_first_complete_think_block(response: str, reasoning: str | None) -> None:
     assert reasoning_of(response) == reasoning
+
+
+def test_the_docs_write_the_prompt_out_in_full() -> None:
+    from pathlib import Path
+
+    from seedbench_r1.consistency.prompt import TEMPLATE
+
+    doc = (Path(__file__).parents[2] / "docs" / "analysis.md").read_text(encoding="utf-8")
+    marker = f"<!-- judge-prompt: {PROMPT_VERSION} -->\n```text\n"
+    assert marker in doc, "docs/analysis.md lacks the current judge prompt"
+    shown = doc.split(marker, 1)[1].split("\n```", 1)[0]
+    assert shown == TEMPLATE
