@@ -16,12 +16,11 @@ from seedbench_r1.files import json_lines
 from seedbench_r1.protocol.annotations import SPLITS
 from seedbench_r1.report.results import (
     LOG_KEY,
-    RESULTS_SUFFIX,
-    SAMPLES_MARK,
     TASK_OF_LEVEL,
     RunError,
     find_results_files,
     response_text,
+    samples_path,
 )
 
 
@@ -40,8 +39,7 @@ def read_logged(run: str | Path, split: str) -> LoggedResponses:
         raise RunError(f"{run}: holds {len(files)} model folders ({folders}); pass the one to read")
     results = files[0]
     task = TASK_OF_LEVEL[SPLITS[split].level or ""]
-    date_id = results.name[: -len(RESULTS_SUFFIX)]
-    samples = results.parent / f"{date_id}{SAMPLES_MARK}{task}.jsonl"
+    samples = samples_path(results, task)
     if not samples.is_file():
         raise RunError(
             f"{results}: no logged samples of {task} beside it ({samples.name}); run lmms-eval with "

@@ -14,13 +14,7 @@ from pathlib import Path
 from seedbench_r1.consistency.prompt import judge_prompt, problem_of
 from seedbench_r1.protocol.errors import UsageError
 from seedbench_r1.report.lvb import LVB, LVB_TASK
-from seedbench_r1.report.results import (
-    RESULTS_SUFFIX,
-    SAMPLES_MARK,
-    TASK_OF_LEVEL,
-    RunResult,
-    SampleOutcome,
-)
+from seedbench_r1.report.results import TASK_OF_LEVEL, RunResult, SampleOutcome, samples_path
 
 JUDGED, NO_ANSWER, NO_THINK, EMPTY_THINK = "judged", "no_answer", "no_think", "empty_think"
 STATUSES = (JUDGED, NO_ANSWER, NO_THINK, EMPTY_THINK)
@@ -48,9 +42,7 @@ def reasoning_of(response: str) -> str | None:
 
 def samples_file(run: RunResult, level: str) -> Path:
     assert run.results_file is not None
-    task = LVB_TASK if level == LVB else TASK_OF_LEVEL[level]
-    date_id = run.results_file.name[: -len(RESULTS_SUFFIX)]
-    return run.results_file.parent / f"{date_id}{SAMPLES_MARK}{task}.jsonl"
+    return samples_path(run.results_file, LVB_TASK if level == LVB else TASK_OF_LEVEL[level])
 
 
 def _item(run: RunResult, outcome: SampleOutcome) -> Item:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from seedbench_r1.protocol.checkpoint import checkpoint_problem
 from seedbench_r1.protocol.errors import SeedBenchError, UsageError
 
 BACKENDS = ("hf", "vllm", "openai")
@@ -47,8 +48,9 @@ def check_model_folder(judge: str) -> None:
     path = Path(judge)
     looks_like_path = path.is_absolute() or judge.startswith(".") or "/" in judge and path.parent.exists()
     if path.is_dir():
-        if not (path / "config.json").is_file():
-            raise UsageError(f"--judge {judge}: not a model folder (no config.json in it)")
+        problem = checkpoint_problem(path)  # the model class's own rule: a Qwen2-VL / Qwen2.5-VL folder
+        if problem:
+            raise UsageError(f"--judge {judge}: not a model folder for the model class ({problem})")
     elif path.exists():
         raise UsageError(f"--judge {judge}: not a model folder (a file)")
     elif looks_like_path:

@@ -68,6 +68,12 @@ RESULTS_SUFFIX = "_results.json"
 SAMPLES_MARK = "_samples_"
 
 
+def samples_path(results_file: Path, task: str) -> Path:
+    """The ``--log_samples`` file of ``task`` beside a results file (the same ``<date>`` prefix)."""
+    date_id = results_file.name[: -len(RESULTS_SUFFIX)]
+    return results_file.parent / f"{date_id}{SAMPLES_MARK}{task}.jsonl"
+
+
 class RunError(SeedBenchError):
     """A RUN argument that cannot be read at all (not an lmms-eval output folder, unreadable JSON)."""
 
@@ -233,19 +239,18 @@ def read_run(results_file: Path, *, name: str, root: str | os.PathLike[str] | No
             f"(or {LVB_TASK})"
         )
     run = RunResult(name=name, results_file=results_file)
-    date_id = results_file.name[: -len(RESULTS_SUFFIX)]
     results: dict[str, dict[str, Any]] = data["results"]
     n_samples: dict[str, dict[str, int]] = data.get("n-samples", {}) or {}
 
     for level in LEVELS if has_seed else ():
         task = TASK_OF_LEVEL[level]
-        samples_file = results_file.parent / f"{date_id}{SAMPLES_MARK}{task}.jsonl"
+        samples_file = samples_path(results_file, task)
         if samples_file.exists():
             run.samples[level] = read_samples(samples_file, level, run.unreadable)
         _check_values(run, task, results.get(task))
         _fill_level(run, level, results.get(task), n_samples.get(task), root)
     if LVB_TASK in results:
-        samples_file = results_file.parent / f"{date_id}{SAMPLES_MARK}{LVB_TASK}.jsonl"
+        samples_file = samples_path(results_file, LVB_TASK)
         if samples_file.exists():
             run.samples[LVB] = read_samples(samples_file, LVB, run.unreadable)
         _check_values(run, LVB_TASK, results[LVB_TASK])
