@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from seedbench_r1.cli.knobs import whole
+from seedbench_r1.protocol.errors import UsageError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,8 +27,29 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--root",
         default=None,
-        help="dataset root, used only for L3 per-domain totals of runs without logged samples "
-        "(default: none; the domain cells are then marked unknown)",
+        help="SEED-Bench-R1 dataset root: L3 per-domain totals of runs without logged samples (default: none; "
+        "the domain cells are then marked unknown), and with --html the questions and media "
+        "(default there: $SEEDBENCH_R1_ROOT, else ~/.cache/seedbench_r1/SEED-Bench-R1)",
+    )
+    p.add_argument(
+        "--html",
+        action="store_true",
+        help="also write the sample browser: index.html and site/ in --out, a static site that opens from disk "
+        "(the runs side by side: frames, image, question, responses, verdicts; filters, search, deep links)",
+    )
+    p.add_argument(
+        "--lvb-root",
+        default=None,
+        help="with --html: the LongVideoBench root for its questions and clips "
+        "(default: $LONGVIDEOBENCH_ROOT, else ~/.cache/seedbench_r1/LongVideoBench)",
+    )
+    p.add_argument(
+        "--attention",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="with --html: show the attention maps in DIR (the --out of seedbench-r1 attention) on their "
+        "samples (repeatable)",
     )
     p.add_argument(
         "--n-boot", type=whole(1), default=10_000, help="paired bootstrap resamples (default 10000)"
@@ -71,7 +93,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from seedbench_r1.browser.media import stderr_progress
     from seedbench_r1.report.build import build_report
+
+    if (args.lvb_root or args.attention) and not args.html:
+        raise UsageError("--lvb-root and --attention are options of the sample browser: add --html")
 
     files = build_report(
         args.runs,
@@ -83,6 +109,10 @@ def _report(args: argparse.Namespace) -> int:
         tokenizers=args.tokenizer,
         partial=args.partial,
         consistency=args.consistency,
+        html=args.html,
+        lvb_root=args.lvb_root,
+        attention=args.attention,
+        progress=stderr_progress,
     )
     for problem in files.problems:
         print(f"warning: {problem}", file=sys.stderr)
@@ -103,6 +133,15 @@ def _report(args: argparse.Namespace) -> int:
     ):
         if path is not None:
             print(f"{label}: {path}")
+    site = files.site
+    if site is not None:
+        for note in site.problems:
+            print(f"browser: {note}", file=sys.stderr)
+        print(
+            f"site:   {site.index} ({site.samples} samples in {site.chunks} data files; media {site.media_made} "
+            f"made, {site.media_reused} reused, {len(site.missing_media)} missing; "
+            f"{site.bytes_on_disk / 1e6:.1f} MB). Open it in a browser: file://{site.index.resolve()}"
+        )
     # Exit 1 when no RUN could be read at all (the report then holds only the paper rows / nothing).
     return 0 if files.runs else 1
 

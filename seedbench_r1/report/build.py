@@ -9,13 +9,17 @@ logged its responses, a completion-length section (:mod:`seedbench_r1.report.len
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from seedbench_r1.browser.samples import join_runs
+from seedbench_r1.browser.site import SiteFiles, build_site, check_target
 from seedbench_r1.files import write_text
+from seedbench_r1.longvideobench.loader import resolve_lvb_root
 from seedbench_r1.protocol.constants import OPTION_LETTERS
 from seedbench_r1.protocol.errors import SeedBenchError
+from seedbench_r1.protocol.root import resolve_root
 from seedbench_r1.report import length, table
 from seedbench_r1.report.consistency import section as consistency_section
 from seedbench_r1.report.lvb import LVB, LVB_COLUMNS, LVB_PAPER_ROWS, LVB_TICKS
@@ -43,6 +47,7 @@ class ReportFiles:
     length_png: Path | None = None
     runs: list[RunResult] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    site: SiteFiles | None = None  # the sample browser (--html)
 
 
 class PartialReportError(SeedBenchError):
@@ -60,6 +65,10 @@ def build_report(
     tokenizers: Sequence[str] = (),
     partial: bool = False,
     consistency: Sequence[str | os.PathLike[str]] = (),
+    html: bool = False,
+    lvb_root: str | os.PathLike[str] | None = None,
+    attention: Sequence[str | os.PathLike[str]] = (),
+    progress: Callable[[str], None] | None = None,
 ) -> ReportFiles:
     """Read every RUN, write ``report.md``, ``table.csv``, ``report.png`` (and ``paired.csv``) under out_dir;
     with LongVideoBench results also ``table3.csv``, ``table3.png`` (and ``table3_paired.csv``); with logged
@@ -72,9 +81,17 @@ def build_report(
     ``partial``: then the report is written with what could be read, and says at its top what is missing.
     Gaps inside a run (no samples logged, a ``--limit``) are listed in its "Problems" section and returned in
     ``problems``. A ``tokenizers`` value that cannot be used raises LengthError before anything is written.
+
+    ``html`` adds the sample browser (:mod:`seedbench_r1.browser`): ``index.html`` and ``site/`` in out_dir,
+    with media from ``root`` (else the configured SEED-Bench-R1 root), ``lvb_root`` (else the configured
+    LongVideoBench root) and the attention maps in the ``attention`` folders.
     """
     out = Path(out_dir)
+    if html:
+        check_target(out)
     runs, errors = load_runs(list(run_args), root=root)
+    if html:
+        join_runs(runs)  # runs that disagree on the data are refused before anything is written
     unreadable = errors + [u for r in runs for u in r.unreadable]
     if unreadable and not partial:
         more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
@@ -143,6 +160,25 @@ def build_report(
         md += ["## Problems", ""] + [f"- {p}" for p in problems] + [""]
     png = bar_chart(rows, out / "report.png")
     md += ["![accuracy per column](report.png)", ""]
+    site = None
+    if html:
+        tables = {"Table 2: SEED-Bench-R1": (COLUMNS, rows)} if rows else {}
+        if lvb_runs:
+            lvb_rows = table.table_rows(lvb_runs, paper, LVB_COLUMNS, LVB_PAPER_ROWS)
+            tables["Table 3: LongVideoBench (transfer)"] = (LVB_COLUMNS, lvb_rows)
+        charts = [p.name for p in (png, table3.get("png"), length_files.get("png")) if p is not None]
+        site = build_site(
+            out,
+            runs,
+            tables,
+            seed_root=resolve_root(root),
+            lvb_root=resolve_lvb_root(lvb_root),
+            consistency=consistency,
+            attention=attention,
+            charts=charts,
+            problems=problems,
+            progress=progress,
+        )
     return ReportFiles(
         markdown=write_text(out / "report.md", "\n".join(md)),
         table_csv=write_text(out / "table.csv", table.main_table_csv(rows)),
@@ -160,6 +196,7 @@ def build_report(
         length_png=length_files.get("png"),
         runs=runs,
         problems=problems,
+        site=site,
     )
 
 

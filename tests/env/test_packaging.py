@@ -47,6 +47,9 @@ def test_wheel_ships_package_data(wheel):
     assert any(n.endswith(".yaml") for n in names)
     # doctor compares an installed environment with the locks, so they ship too
     assert {"seedbench_r1/locks/cpu.txt", "seedbench_r1/locks/gpu.txt"} <= names
+    # the sample browser's page (report --html copies it into every site)
+    static = {f"seedbench_r1/browser/static/{n}" for n in ("index.html", "app.js", "style.css")}
+    assert static <= names
     assert not any(n.startswith("tests/") for n in names)
 
 
