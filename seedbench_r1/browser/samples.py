@@ -39,7 +39,9 @@ def join_runs(runs: Sequence[RunResult]) -> Joined:
     keys = sorted({k for o in outcomes for k in o}, key=_order)
     joined = Joined(keys, outcomes)
     for key in keys:
-        golds = {(run.name, o[key].gold) for run, o in zip(runs, outcomes, strict=True) if key in o and o[key].gold}
+        golds = {
+            (run.name, o[key].gold) for run, o in zip(runs, outcomes, strict=True) if key in o and o[key].gold
+        }
         if len({g for _, g in golds}) > 1:
             said = ", ".join(f"{name}: {gold}" for name, gold in sorted(golds))
             raise RunMismatchError(

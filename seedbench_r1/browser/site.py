@@ -52,8 +52,15 @@ class SiteFiles:
     problems: list[str] = field(default_factory=list)
 
 
-def check_target(out: Path) -> None:
-    """Refuse an ``index.html`` in ``out`` that this command did not write (it would be overwritten)."""
+def check_inputs(out: Path, attention: Sequence[str | os.PathLike[str]] = ()) -> None:
+    """Before anything is written: refuse an ``index.html`` in ``out`` that this command did not write (it
+    would be overwritten), and attention folders that hold no records."""
+    for folder in attention:
+        base = Path(folder)
+        if not base.is_dir():
+            raise UsageError(f"--attention {folder}: no such folder (the --out of seedbench-r1 attention)")
+        if not any(base.glob("*/*.json")):
+            raise UsageError(f"--attention {folder}: no <label>/<sample_id>.json records in it")
     index = out / "index.html"
     if index.exists():
         try:
@@ -80,7 +87,7 @@ def build_site(
     progress: Callable[[str], None] | None = None,
 ) -> SiteFiles:
     """The whole site for ``runs`` under ``out`` (``tables``: title -> the report's columns and rows)."""
-    check_target(out)
+    check_inputs(out, attention)
     joined = join_runs(runs)
     notes = list(joined.mismatches)
     levels = {k[0] for k in joined.keys}
@@ -139,7 +146,7 @@ def build_site(
     }
     payload.write_global(out, "meta", meta)
     payload.write_global(out, "index", rows)
-    for name in ("app.js", "style.css"):
+    for name in ("app.js", "style.css", "icon.svg"):
         shutil.copyfile(STATIC / name, out / "site" / name)
     _prune_chunks(out, len(chunks))
     media.prune()
@@ -253,7 +260,8 @@ def _detail(
             if o is None
             else {
                 "response": o.response,
-                "prompt_differs": o.prompt is not None and bool(prompts) and o.prompt != prompts[0],
+                # shown in the run's panel only when it is not the prompt shown with the question
+                "prompt": o.prompt if o.prompt is not None and o.prompt != prompts[0] else None,
                 "consistency": verdicts.get((i, key), []),
             }
             for i, o in enumerate(have)
@@ -298,13 +306,7 @@ def _attention(
     found: dict[Key, list[dict[str, Any]]] = {}
     notes = []
     for folder in folders:
-        base = Path(folder)
-        if not base.is_dir():
-            raise UsageError(f"--attention {folder}: no such folder (the --out of seedbench-r1 attention)")
-        records = sorted(base.glob("*/*.json"))
-        if not records:
-            raise UsageError(f"--attention {folder}: no <label>/<sample_id>.json records in it")
-        for path in records:
+        for path in sorted(Path(folder).glob("*/*.json")):
             try:
                 record = json.loads(path.read_text(encoding="utf-8"))
                 level = LEVEL_OF_SPLIT[record["split"]]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from seedbench_r1.browser.samples import join_runs
-from seedbench_r1.browser.site import SiteFiles, build_site, check_target
+from seedbench_r1.browser.site import SiteFiles, build_site, check_inputs
 from seedbench_r1.files import write_text
 from seedbench_r1.longvideobench.loader import resolve_lvb_root
 from seedbench_r1.protocol.constants import OPTION_LETTERS
@@ -88,7 +88,7 @@ def build_report(
     """
     out = Path(out_dir)
     if html:
-        check_target(out)
+        check_inputs(out, attention)
     runs, errors = load_runs(list(run_args), root=root)
     if html:
         join_runs(runs)  # runs that disagree on the data are refused before anything is written

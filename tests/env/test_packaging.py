@@ -48,7 +48,7 @@ def test_wheel_ships_package_data(wheel):
     # doctor compares an installed environment with the locks, so they ship too
     assert {"seedbench_r1/locks/cpu.txt", "seedbench_r1/locks/gpu.txt"} <= names
     # the sample browser's page (report --html copies it into every site)
-    static = {f"seedbench_r1/browser/static/{n}" for n in ("index.html", "app.js", "style.css")}
+    static = {f"seedbench_r1/browser/static/{n}" for n in ("index.html", "app.js", "style.css", "icon.svg")}
     assert static <= names
     assert not any(n.startswith("tests/") for n in names)
 

@@ -148,7 +148,8 @@
     add("--gen_kwargs", run.cli_gen_kwargs);
     add("date", run.date);
     add("task versions", versions);
-    add("lmms-eval", run.lmms_eval_version + (run.git_hash ? " @ " + run.git_hash : ""));
+    const commit = run.git_hash && !run.lmms_eval_version.includes(run.git_hash) ? " @ " + run.git_hash : "";
+    add("lmms-eval", run.lmms_eval_version + commit);
     add("logged samples", String(run.samples));
     add("results file", run.results_file);
     return el("section", { class: "run" }, el("h3", {}, run.name), dl);
@@ -168,7 +169,7 @@
           const content = runIndex >= 0 && cell.total
             ? el("a", { href: listHref({}, c.filter), title: "the samples of this column" }, text)
             : text;
-          return el("td", { "data-column": c.key, "data-row": row.label, title: cell.note || "" },
+          return el("td", { "data-column": c.label, "data-row": row.label, title: cell.note || "" },
             content, el("span", { class: "counts" }, counts), el("br"), el("span", { class: "ci" }, ci));
         }));
     });
@@ -342,6 +343,7 @@
   }
 
   function picture(p, alt, caption) {
+    if (p === null) return el("div", { class: "placeholder" }, "no clip: this question has only the image");
     if (!p || !p.url) return el("div", { class: "placeholder" }, "media missing: " + ((p && p.missing) || "none"));
     return el("figure", {}, mediaImg(p.url, alt), el("figcaption", {}, caption));
   }
@@ -359,7 +361,8 @@
       panel.append(el("p", { class: "consistency" }, "consistency: " + said + " — " + c.judge,
         c.reply !== null && c.reply !== undefined ? el("q", {}, c.reply) : ""));
     }
-    if (detail.prompt_differs) panel.append(el("p", { class: "warn" }, "this run got a different prompt"));
+    if (detail.prompt) panel.append(el("details", { class: "warn" }, el("summary", {}, "the prompt this run got " +
+      "differs from the one shown with the question"), el("pre", { class: "prompt" }, detail.prompt)));
     panel.append(responseBlock(detail.response));
     return panel;
   }
@@ -403,7 +406,8 @@
           detail.question !== null ? el("p", { class: "question" }, detail.question) : el("p", { class: "missing" },
             "not in the dataset under the given root"),
           el("ul", { class: "options" }, options),
-          detail.prompt !== null ? el("details", {}, el("summary", {}, "the prompt as the model got it"),
+          detail.prompt !== null ? el("details", {}, el("summary", {}, "the prompt as the model got it" +
+            (RUNS.length > 1 ? " (the first run's; a run with another says so)" : "")),
             el("pre", { class: "prompt" }, detail.prompt)) : ""),
         attention.length ? el("section", {}, el("h2", {}, "Attention"), attention) : "",
         el("div", { class: "runs" }, RUNS.map((run, r) => runPanel(run, row[PER_RUN][r], detail.runs[r] || {}, gold))));
