@@ -1,8 +1,9 @@
 """``make demo``: the project's main job on the miniature benchmark and a tiny random Qwen2-VL (CPU, offline).
 
 Every step is the real user command (printed before it runs), so the demo doubles as a walk-through:
-fixture -> verify -> frame cache -> lmms-eval evaluation -> verl parquet + reward path -> Tables 2 and 3 ->
-completion length against accuracy -> the consistency rate -> one attention map (the paper's Section 5).
+fixture -> verify -> frame cache -> lmms-eval evaluation -> verl parquet + reward path ->
+the consistency rate -> one attention map (the paper's Section 5) -> Tables 2 and 3 with completion length
+against accuracy, and the sample browser (a static site of every sample, side by side).
 LongVideoBench (the paper's transfer benchmark, Table 3) runs beside SEED-Bench-R1 on its own miniature set.
 """
 
@@ -169,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     )
 
-    _step("5. the consistency rate (does the <think> support the answer?), then the report: Tables 2 and 3")
+    _step("5. the consistency rate (does the <think> support the answer?)")
     print(
         "The judge is the tiny RANDOM model: its replies are noise, almost never a bare yes or no, so the rate "
         "means nothing here (a random judge's rate measures the judge, not the run). This checks the plumbing: "
@@ -188,24 +189,6 @@ def main(argv: list[str] | None = None) -> int:
             "--no-progress",
         )
     )
-    _run(
-        _cli(
-            "report",
-            f"tiny-random={evals / 'tiny_random_qwen2_vl'}",
-            f"dummy-B={evals / 'dummy_always_B'}",
-            "--paper",
-            "--root",
-            str(data),
-            "--tokenizer",
-            str(model),
-            "--consistency",
-            str(consistency),
-            "--out",
-            str(report),
-        )
-    )
-    _print_length_section(report / "report.md")
-
     _step(
         "6. Section 5: attention from the response to the 16 frames and the image (L1 sample 100, 16-frame clip)"
     )
@@ -232,12 +215,37 @@ def main(argv: list[str] | None = None) -> int:
         env=root_env,
     )
 
+    _step("7. the report: Tables 2 and 3, completion length, consistency, and the sample browser (--html)")
+    _run(
+        _cli(
+            "report",
+            f"tiny-random={evals / 'tiny_random_qwen2_vl'}",
+            f"dummy-B={evals / 'dummy_always_B'}",
+            "--paper",
+            "--root",
+            str(data),
+            "--tokenizer",
+            str(model),
+            "--consistency",
+            str(consistency),
+            "--attention",
+            str(attention),
+            "--html",
+            "--lvb-root",
+            str(lvb),
+            "--out",
+            str(report),
+        )
+    )
+    _print_length_section(report / "report.md")
+
     print(f"""
 Demo finished. Outputs under {out}:
   report  {report / "report.md"}
   chart   {report / "report.png"} (Table 2), {report / "table3.png"} (Table 3), {report / "length.png"} (length)
   consistency {consistency / "consistency.md"} and judgments.jsonl (docs/analysis.md)
   attention {attention / "tiny-random" / "100.png"} and 100.json (docs/analysis.md)
+  browser {report / "index.html"}: open it in a browser (file://{report / "index.html"}; docs/browser.md)
   parquet {verl}
 
 For a real model on the real data (GPU):

@@ -51,6 +51,7 @@
     return MEDIA_URL.test(url || "") ? el("img", { src: url, alt: alt, loading: "lazy" }) : null;
   }
 
+  const plural = (n, word) => n + " " + word + (n === 1 ? "" : "s");
   const fmtPct = (x) => (x === null || x === undefined ? "n/a" : x.toFixed(2));
 
   // ------------------------------------------------------------------------------------------- state <-> URL
@@ -314,7 +315,7 @@
         box.append(el("details", { class: "think" }, el("summary", {}, "<think> ", words), inThink));
         inThink.words = words;
       } else if (part === "</think>" && inThink) {
-        inThink.words.textContent = "(" + inThink.textContent.split(/\s+/).filter(Boolean).length + " words) </think>";
+        inThink.words.textContent = "(" + plural(inThink.textContent.split(/\s+/).filter(Boolean).length, "word") + ") </think>";
         inThink = null;
       } else if (part === "<answer>" && !inAnswer && !inThink) {
         inAnswer = el("mark", { class: "answer" });
@@ -354,11 +355,11 @@
     const verdict = entry[CORRECT] ? "right" : (entry[PRED] ? "wrong" : "wrong (no answer)");
     panel.append(el("p", { class: "verdict " + (entry[CORRECT] ? "right" : "wrong") },
       verdict + ": parsed ", el("b", { class: "pred" }, entry[PRED] || "none"), ", gold ", el("b", {}, gold),
-      entry[FORMATTED] === 0 ? " · bad format" : "", entry[WORDS] === null ? "" : " · " + entry[WORDS] + " words"));
+      entry[FORMATTED] === 0 ? " · bad format" : "", entry[WORDS] === null ? "" : " · " + entry[WORDS] + (entry[WORDS] === 1 ? " word" : " words")));
     for (const c of detail.consistency || []) {
       const said = c.verdict ? "judged " + (c.verdict === "yes" ? "consistent" : "inconsistent") :
         (c.status === "judged" ? "verdict unparsable" : "not judged (" + c.status + ")");
-      panel.append(el("p", { class: "consistency" }, "consistency: " + said + " — " + c.judge,
+      panel.append(el("p", { class: "consistency" }, "consistency: " + said + " — " + c.judge + " ",
         c.reply !== null && c.reply !== undefined ? el("q", {}, c.reply) : ""));
     }
     if (detail.prompt) panel.append(el("details", { class: "warn" }, el("summary", {}, "the prompt this run got " +
