@@ -60,7 +60,9 @@ def lvb_site(
     return {"out": out, "runs": runs, "stdout": so, "root": lvb_root}
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API runs its asyncio loop in the main thread while it is open,
+# and later tests that call run_until_complete on the current loop (verl's reward loop) would find it running.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     exe = find_chromium()
     if exe is None:
